@@ -1,0 +1,49 @@
+"""Errors that carry a reason a person can act on.
+
+`permanent` tells the worker whether trying again can help: a URL that answers 404 or bytes that are not
+an image fail at once; a timeout or an unavailable store is retried with backoff.
+"""
+from __future__ import annotations
+
+
+class PoseCraftError(Exception):
+    permanent = True
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class InvalidImage(PoseCraftError):
+    """The bytes do not decode as a supported image (or are truncated, empty, ...)."""
+
+
+class ImageTooLarge(PoseCraftError):
+    """Over the byte or pixel limit."""
+
+
+class NoPersonFound(PoseCraftError):
+    def __init__(self, reason: str = "no person found in the image"):
+        super().__init__(reason)
+
+
+class ModelsMissing(PoseCraftError):
+    """The pose model files are not installed (the reason names the command that installs them)."""
+
+
+class FetchError(PoseCraftError):
+    """A user URL could not be fetched; `permanent` is False for timeouts and 5xx answers."""
+
+    def __init__(self, reason: str, permanent: bool = True):
+        super().__init__(reason)
+        self.permanent = permanent
+
+
+class UnsafeURL(PoseCraftError):
+    """A URL that points inside the network (loopback, private ranges, metadata...)."""
+
+
+class ServiceUnavailable(PoseCraftError):
+    """MongoDB, Redis or S3 cannot be reached: a 503 for the API, a retry for the worker."""
+
+    permanent = False
