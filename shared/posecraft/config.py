@@ -37,6 +37,10 @@ class Settings:
     queue_name: str = "posecraft.images"
     # Above the longest job: an unacked message is redelivered only after this many seconds.
     queue_visibility_timeout: int = 300
+    # A job that fails transiently (timeout, 5xx, a store down) is tried this many times in all,
+    # waiting job_retry_delay, then twice that, ... between tries; then it is failed with the last reason.
+    job_max_attempts: int = 4
+    job_retry_delay: float = 2.0
 
     # --- input limits ---------------------------------------------------------------------------
     max_upload_bytes: int = 25 * 1024 * 1024
@@ -49,6 +53,8 @@ class Settings:
     fetch_connect_timeout: float = 5.0
     fetch_read_timeout: float = 15.0
     fetch_max_redirects: int = 3
+    # The whole download, however slowly the bytes trickle in.
+    fetch_total_timeout: float = 60.0
     # Hosts exempt from the private-address refusal (the test suite's local origin); empty in production.
     fetch_allowed_hosts: tuple[str, ...] = ()
     # Ports other than 80/443 that user URLs may name.
