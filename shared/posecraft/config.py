@@ -39,7 +39,7 @@ class Settings:
     queue_visibility_timeout: int = 300
     # A job that fails transiently (timeout, 5xx, a store down) is tried this many times in all,
     # waiting job_retry_delay, then twice that, ... between tries; then it is failed with the last reason.
-    job_max_attempts: int = 4
+    job_max_attempts: int = 5
     job_retry_delay: float = 2.0
 
     # --- input limits ---------------------------------------------------------------------------
