@@ -1,0 +1,176 @@
+"""The one MongoDB repository: image records and the counter their ids come from.
+
+A record (collection `images`):
+    {_id: int, url: str (unique), source: "upload"|"url", key: str|None, status: "pending"|"processed"|"failed",
+     shots: [...], skipped: [...], people: int|None, error: str|None, attempts: int, createdAt, updatedAt}
+`key` is the S3 key of an uploaded original (None for a user URL); the worker reads the bytes from there.
+
+Every write uses w=1, j=True: an acknowledged write survives a kill -9 of the database.
+"""
+from __future__ import annotations
+
+import functools
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from pymongo import ASCENDING, MongoClient, ReturnDocument
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, ServerSelectionTimeoutError
+from pymongo.write_concern import WriteConcern
+
+from posecraft.config import Settings
+from posecraft.errors import ServiceUnavailable
+
+PENDING, PROCESSED, FAILED = "pending", "processed", "failed"
+SOURCES = ("upload", "url")
+
+
+def _now() -> datetime:
+    # Mongo keeps milliseconds; truncating here makes the returned record equal to the stored one.
+    now = datetime.now(timezone.utc)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _unavailable(method):
+    """Turn "cannot reach MongoDB" into ServiceUnavailable, so the API answers 503 and the worker retries."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except (ConnectionFailure, ServerSelectionTimeoutError) as exc:
+            raise ServiceUnavailable(f"MongoDB is unavailable: {exc.__class__.__name__}") from exc
+
+    return wrapper
+
+
+class ImageRepository:
+    def __init__(self, client: MongoClient, db_name: str):
+        self._client = client
+        db = client.get_database(db_name, write_concern=WriteConcern(w=1, j=True))
+        self._images = db["images"]
+        self._counters = db["counters"]
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "ImageRepository":
+        client = MongoClient(
+            settings.mongo_url,
+            # Fail within seconds when MongoDB is down instead of pymongo's 30 s default.
+            serverSelectionTimeoutMS=3000,
+            connectTimeoutMS=3000,
+            tz_aware=True,
+        )
+        return cls(client, settings.mongo_db)
+
+    def close(self) -> None:
+        self._client.close()
+
+    @_unavailable
+    def ensure_indexes(self) -> None:
+        self._images.create_index([("url", ASCENDING)], unique=True, name="url_unique")
+        self._images.create_index([("status", ASCENDING), ("updatedAt", ASCENDING)], name="status_updated")
+
+    @_unavailable
+    def ping(self) -> None:
+        self._client.admin.command("ping")
+
+    @_unavailable
+    def _next_id(self) -> int:
+        counter = self._counters.find_one_and_update(
+            {"_id": "images"}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+        )
+        return int(counter["seq"])
+
+    @_unavailable
+    def submit(self, url: str, source: str, key: str | None = None) -> tuple[dict, bool]:
+        """Record `url` for processing; (record, created). `created` means the caller must queue it.
+
+        A url already pending or processed answers with its record (created False). A failed one goes back to
+        pending (created True: that is how a user retries). Atomic under concurrency: the unique index on `url`
+        lets exactly one of two racing inserts win; the loser reads the winner's record. A counter value burnt
+        by a lost race leaves a gap in the ids, never a duplicate.
+        """
+        if source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
+        while True:
+            existing = self._images.find_one({"url": url})
+            if existing is not None:
+                if existing["status"] != FAILED:
+                    return existing, False
+                retried = self._images.find_one_and_update(
+                    {"_id": existing["_id"], "status": FAILED},
+                    {"$set": {"status": PENDING, "error": None, "attempts": 0, "key": key, "updatedAt": _now()}},
+                    return_document=ReturnDocument.AFTER,
+                )
+                if retried is not None:
+                    return retried, True
+                continue  # another submitter re-queued it first: read it again
+            now = _now()
+            record = {
+                "_id": self._next_id(),
+                "url": url,
+                "source": source,
+                "key": key,
+                "status": PENDING,
+                "shots": [],
+                "skipped": [],
+                "people": None,
+                "error": None,
+                "attempts": 0,
+                "createdAt": now,
+                "updatedAt": now,
+            }
+            try:
+                self._images.insert_one(record)
+            except DuplicateKeyError:
+                continue  # lost the race for this url: the winner's record is there now
+            return record, True
+
+    @_unavailable
+    def get(self, image_id: int) -> dict | None:
+        return self._images.find_one({"_id": image_id})
+
+    @_unavailable
+    def get_many(self, image_ids: Iterable[int]) -> list[dict]:
+        """The records that exist among `image_ids`, in the order asked."""
+        ids = list(dict.fromkeys(image_ids))
+        found = {doc["_id"]: doc for doc in self._images.find({"_id": {"$in": ids}})}
+        return [found[i] for i in ids if i in found]
+
+    @_unavailable
+    def count(self, query: dict[str, Any] | None = None) -> int:
+        return self._images.count_documents(query or {})
+
+    @_unavailable
+    def count_by_status(self) -> dict[str, int]:
+        counts = {PENDING: 0, PROCESSED: 0, FAILED: 0}
+        for row in self._images.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
+            counts[row["_id"]] = row["n"]
+        return counts
+
+    @_unavailable
+    def mark_processed(self, image_id: int, shots: list[dict], skipped: list[dict], people: int | None) -> dict | None:
+        """Overwrites the outcome: running a job twice leaves one correct record."""
+        return self._images.find_one_and_update(
+            {"_id": image_id},
+            {"$set": {"status": PROCESSED, "shots": shots, "skipped": skipped, "people": people, "error": None,
+                      "updatedAt": _now()}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    @_unavailable
+    def mark_failed(self, image_id: int, reason: str) -> dict | None:
+        return self._images.find_one_and_update(
+            {"_id": image_id},
+            {"$set": {"status": FAILED, "shots": [], "skipped": [], "error": reason, "updatedAt": _now()}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    @_unavailable
+    def record_attempt(self, image_id: int) -> int:
+        """Counts one more try at the job; returns the new count (the worker bounds its retries with it)."""
+        doc = self._images.find_one_and_update(
+            {"_id": image_id},
+            {"$inc": {"attempts": 1}, "$set": {"updatedAt": _now()}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return int(doc["attempts"]) if doc else 0

@@ -1,0 +1,123 @@
+"""The one S3 client (boto3): uploaded originals and garment views, publicly readable through a bucket policy.
+
+Keys: `uploads/<sha256>.<ext>` for an uploaded original (the same file is one object), `views/<id>/<label>.<ext>`
+for a view (a job run twice overwrites the same keys).
+"""
+from __future__ import annotations
+
+import functools
+import json
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError
+from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+
+from posecraft.config import Settings
+from posecraft.errors import ServiceUnavailable
+
+_UNREACHABLE = (EndpointConnectionError, BotoConnectionError, ReadTimeoutError)
+
+
+def _unavailable(method):
+    """Turn "cannot reach S3" (and S3's own 5xx) into ServiceUnavailable: a 503 for the API, a retry for the worker."""
+
+    @functools.wraps(method)
+    def wrapper(*args, **kwargs):
+        try:
+            return method(*args, **kwargs)
+        except _UNREACHABLE as exc:
+            raise ServiceUnavailable(f"S3 is unavailable: {exc.__class__.__name__}") from exc
+        except ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if status >= 500:
+                raise ServiceUnavailable(f"S3 is unavailable: it answered {status}") from exc
+            raise
+
+    return wrapper
+
+
+def upload_key(sha256_hex: str, extension: str) -> str:
+    return f"uploads/{sha256_hex}.{extension}"
+
+
+def view_key(image_id: int, label: str, extension: str) -> str:
+    return f"views/{image_id}/{label}.{extension}"
+
+
+class Storage:
+    def __init__(self, client, bucket: str, media_base_url: str):
+        self._client = client
+        self.bucket = bucket
+        self._media_base_url = media_base_url.rstrip("/")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Storage":
+        client = boto3.client(
+            "s3",
+            endpoint_url=settings.s3_endpoint_url,
+            aws_access_key_id=settings.s3_access_key,
+            aws_secret_access_key=settings.s3_secret_key,
+            region_name=settings.s3_region,
+            config=Config(
+                signature_version="s3v4",
+                s3={"addressing_style": "path"},
+                # Seconds, not minutes, when S3 is down: the API answers 503, the worker backs off.
+                connect_timeout=3,
+                read_timeout=30,
+                retries={"max_attempts": 2, "mode": "standard"},
+            ),
+        )
+        return cls(client, settings.s3_bucket, settings.media_base_url)
+
+    @_unavailable
+    def ensure_bucket(self) -> None:
+        """Create the bucket if missing and make its objects publicly readable (a policy: public-read ACLs are refused)."""
+        try:
+            self._client.create_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+                raise
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "PublicReadObjects",
+                    "Effect": "Allow",
+                    "Principal": "*",
+                    "Action": ["s3:GetObject"],
+                    "Resource": [f"arn:aws:s3:::{self.bucket}/*"],
+                }
+            ],
+        }
+        self._client.put_bucket_policy(Bucket=self.bucket, Policy=json.dumps(policy))
+
+    def public_url(self, key: str) -> str:
+        return f"{self._media_base_url}/{self.bucket}/{key}"
+
+    @_unavailable
+    def put(self, key: str, data: bytes, content_type: str) -> str:
+        self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+        return self.public_url(key)
+
+    @_unavailable
+    def get(self, key: str) -> bytes:
+        return self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    @_unavailable
+    def exists(self, key: str) -> bool:
+        try:
+            self._client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 404:
+                return False
+            raise
+        return True
+
+    @_unavailable
+    def ping(self) -> None:
+        try:
+            self._client.head_bucket(Bucket=self.bucket)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "error")
+            raise ServiceUnavailable(f"S3 bucket {self.bucket!r} is not usable: {code}") from exc
