@@ -39,6 +39,10 @@ class FetchError(PoseCraftError):
         self.permanent = permanent
 
 
+class InvalidURL(PoseCraftError):
+    """A submitted URL that is not an absolute http(s) URL with a host, or is too long."""
+
+
 class UnsafeURL(PoseCraftError):
     """A URL that points inside the network (loopback, private ranges, metadata...)."""
 
