@@ -1,0 +1,136 @@
+"""The queue consumer: one job at a time, acked only once its record says processed or failed.
+
+- A transient failure (a URL timing out or answering 5xx, S3 unavailable) is tried again after
+  job_retry_delay, then twice that, ..., up to job_max_attempts tries in all; then the record is failed
+  with the last reason. A permanent one (not an image, no person, 404) fails at once.
+- The attempt count lives in the record, so an image whose processing kills the worker every time
+  (each delivery ends without an outcome) is failed once its deliveries reach the bound.
+- While MongoDB cannot be reached the outcome cannot be recorded: the worker waits for it, holding the
+  message, and never acks a job whose record was not updated.
+- stop() (SIGTERM): the job in hand finishes; a job waiting out a retry delay goes back to the queue.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, TypeVar
+
+from kombu.message import Message
+
+from posecraft.config import Settings
+from posecraft.errors import PoseCraftError, ServiceUnavailable
+from posecraft.jobs import process_job
+from posecraft.queue import JobQueue
+from posecraft.repository import PENDING, ImageRepository
+from posecraft.storage import Storage
+
+log = logging.getLogger("pose_worker")
+
+T = TypeVar("T")
+MAX_STORE_WAIT = 10.0
+
+
+@dataclass(frozen=True)
+class Failure:
+    reason: str
+    permanent: bool
+
+
+class _Stopping(Exception):
+    """stop() was called while waiting: give the job back."""
+
+
+class Worker:
+    def __init__(self, settings: Settings, repository: ImageRepository, storage: Storage, queue: JobQueue):
+        self.settings = settings
+        self.repository = repository
+        self.storage = storage
+        self.queue = queue
+        self._stopping = threading.Event()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Worker":
+        return cls(settings, ImageRepository.from_settings(settings), Storage.from_settings(settings),
+                   JobQueue.from_settings(settings))
+
+    def run(self) -> None:
+        log.info("worker started", extra={"queue": self.settings.queue_name})
+        self.queue.consume(self.handle, self._stopping.is_set)
+        log.info("worker stopped")
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def handle(self, job: dict, message: Message) -> None:
+        image_id = job["id"]
+        try:
+            done = self._run(job)
+        except _Stopping:
+            done = False
+        if done:
+            message.ack()
+        else:
+            log.info("job given back to the queue", extra={"image_id": image_id})
+            message.requeue()
+
+    def _run(self, job: dict) -> bool:
+        """True once the job needs no more work (the record is updated, or there is no record)."""
+        image_id = job["id"]
+        record = self._wait_for_stores(lambda: self.repository.get(image_id))
+        if record is None:
+            log.error("no record for this job: sent to dead letters", extra={"image_id": image_id})
+            self._wait_for_stores(lambda: self.queue.publish_dead_letter(job, f"no image record with id {image_id}"))
+            return True
+        if record["status"] != PENDING:
+            # A redelivery after the outcome was recorded (the worker died before its ack).
+            log.info("job already %s: nothing to do", record["status"], extra={"image_id": image_id})
+            return True
+
+        limit = self.settings.job_max_attempts
+        while True:
+            attempt = self._wait_for_stores(lambda: self.repository.record_attempt(image_id))
+            if attempt > limit:
+                failure = Failure(f"gave up after {limit} attempts: processing never finished", True)
+            else:
+                failure = self._attempt(record, attempt)
+                if failure is None:
+                    return True
+            if failure.permanent or attempt >= limit:
+                self._wait_for_stores(lambda: self.repository.mark_failed(image_id, failure.reason))
+                log.warning("job failed: %s", failure.reason, extra={"image_id": image_id, "attempt": attempt})
+                return True
+            delay = self.settings.job_retry_delay * 2 ** (attempt - 1)
+            log.warning("job will be tried again in %g s: %s", delay, failure.reason,
+                        extra={"image_id": image_id, "attempt": attempt})
+            if self._stopping.wait(delay):
+                raise _Stopping
+
+    def _attempt(self, record: dict, attempt: int) -> Failure | None:
+        image_id = record["_id"]
+        started = time.monotonic()
+        try:
+            processed = process_job(record, self.settings, self.repository, self.storage)
+        except PoseCraftError as error:
+            return Failure(error.reason, error.permanent)
+        except Exception as error:  # a bug or a decoder crash on odd bytes: recorded, and the worker keeps running
+            log.exception("unexpected error in job", extra={"image_id": image_id, "attempt": attempt})
+            return Failure(f"the image could not be processed: internal error ({type(error).__name__})", True)
+        log.info("job processed", extra={
+            "image_id": image_id, "attempt": attempt, "views": len(processed["shots"]) if processed else 0,
+            "seconds": round(time.monotonic() - started, 3),
+        })
+        return None
+
+    def _wait_for_stores(self, action: Callable[[], T]) -> T:
+        """Run `action`, waiting with backoff while a store it needs is unavailable."""
+        delay = 0.5
+        while True:
+            try:
+                return action()
+            except ServiceUnavailable as error:
+                log.warning("waiting %g s for a store: %s", delay, error.reason)
+                if self._stopping.wait(delay):
+                    raise _Stopping from None
+                delay = min(delay * 2, MAX_STORE_WAIT)
