@@ -1,10 +1,17 @@
-"""`python -m pose_worker`: load the pose models, then consume jobs until SIGTERM or Ctrl-C."""
+"""`python -m pose_worker [--processes N]`: load the pose models, then consume jobs until SIGTERM or Ctrl-C.
+
+With --processes N, this process only supervises N single worker processes (one per core: the pose engine is
+single-threaded per process): it passes SIGTERM on and starts again any that die while it runs.
+"""
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import signal
+import subprocess
 import sys
+import time
 
 from posecraft.config import Settings
 from posecraft.errors import ModelsMissing
@@ -14,16 +21,18 @@ from pose_worker.worker import Worker
 
 log = logging.getLogger("pose_worker")
 
+# Exit code of a worker that cannot start (missing models): starting it again would not help.
+CANNOT_START = 2
 
-def main() -> int:
-    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+
+def run_worker() -> int:
     settings = Settings.from_env()
     try:
         # Loaded once, before the first job: missing models stop the worker here, not every job.
         get_engine(settings)
     except ModelsMissing as error:
         log.error("cannot start: %s", error.reason)
-        return 2
+        return CANNOT_START
     worker = Worker.from_settings(settings)
 
     def stop(signum, _frame):
@@ -34,6 +43,46 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     worker.run()
     return 0
+
+
+def supervise(count: int) -> int:
+    stopping = []
+
+    def stop(signum, _frame):
+        stopping.append(signum)
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    def spawn() -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "pose_worker"])
+
+    children = [spawn() for _ in range(count)]
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    while not stopping:
+        for i, child in enumerate(children):
+            code = child.poll()
+            if code is None:
+                continue
+            if code == CANNOT_START:
+                stop(signal.SIGTERM, None)
+                break
+            log.error("worker process %d exited with code %s; starting another", child.pid, code)
+            children[i] = spawn()
+        time.sleep(0.5)
+    codes = [child.wait() for child in children]
+    return CANNOT_START if CANNOT_START in codes else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m pose_worker", description=__doc__.splitlines()[0])
+    parser.add_argument("--processes", type=int, default=1, help="worker processes to run (default 1)")
+    args = parser.parse_args(argv)
+    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+    if args.processes < 1:
+        parser.error("--processes must be at least 1")
+    return run_worker() if args.processes == 1 else supervise(args.processes)
 
 
 if __name__ == "__main__":
