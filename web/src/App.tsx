@@ -1,0 +1,112 @@
+import { useCallback, useState, type DragEvent } from "react";
+import { submitUrls, uploadImage } from "./api";
+import { DEFAULT_MAX_UPLOAD_BYTES, fileProblem } from "./files";
+import {
+  batchAcceptedNotice,
+  batchFailedNotice,
+  describeError,
+  invalidUrlsNotice,
+  refreshFailedNotice,
+  uploadNotice,
+  type Notice,
+} from "./messages";
+import { parseUrlList } from "./urls";
+import { useImages } from "./useImages";
+import type { Accepted } from "./types";
+import { ImageTable } from "./components/ImageTable";
+import { Lightbox, type OpenImage } from "./components/Lightbox";
+import { Snackbar } from "./components/Snackbar";
+import { UploadPanel } from "./components/UploadPanel";
+import { UrlForm } from "./components/UrlForm";
+
+const carriesFiles = (event: DragEvent) => event.dataTransfer.types.includes("Files");
+
+export function App({ maxUploadBytes = DEFAULT_MAX_UPLOAD_BYTES }: { maxUploadBytes?: number }) {
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [opened, setOpened] = useState<OpenImage | null>(null);
+  const [uploading, setUploading] = useState(0);
+  const [dragging, setDragging] = useState(false);
+  const { rows, addAccepted } = useImages(useCallback((error: unknown) => setNotice(refreshFailedNotice(error)), []));
+
+  const closeNotice = useCallback(() => setNotice(null), []);
+  const closeLightbox = useCallback(() => setOpened(null), []);
+
+  async function uploadFiles(files: File[]) {
+    if (files.length === 0) return;
+    const failures: Array<{ name: string; reason: string }> = [];
+    const sendable: File[] = [];
+    for (const file of files) {
+      const problem = fileProblem(file, maxUploadBytes);
+      if (problem) failures.push({ name: file.name, reason: problem });
+      else sendable.push(file);
+    }
+    setUploading((count) => count + sendable.length);
+    const results = await Promise.allSettled(
+      sendable.map((file) => uploadImage(file).finally(() => setUploading((count) => count - 1))),
+    );
+    const accepted: Accepted[] = [];
+    results.forEach((result, index) => {
+      if (result.status === "fulfilled") accepted.push(result.value);
+      else failures.push({ name: sendable[index].name, reason: describeError(result.reason) });
+    });
+    addAccepted(accepted);
+    setNotice(uploadNotice(accepted, failures));
+  }
+
+  async function sendUrls(text: string): Promise<boolean> {
+    const { urls, invalid } = parseUrlList(text);
+    if (invalid.length > 0) {
+      setNotice(invalidUrlsNotice(invalid));
+      return false;
+    }
+    try {
+      const accepted = await submitUrls(urls);
+      addAccepted(accepted);
+      setNotice(batchAcceptedNotice(accepted));
+      return true;
+    } catch (error) {
+      setNotice(batchFailedNotice(error));
+      return false;
+    }
+  }
+
+  return (
+    <div
+      className={dragging ? "app dragging" : "app"}
+      onDragOver={(event) => {
+        if (!carriesFiles(event)) return;
+        event.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(event) => {
+        // Moving onto a child also fires dragleave: only leaving the page ends the drag.
+        if (!event.currentTarget.contains(event.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(event) => {
+        if (!carriesFiles(event)) return;
+        event.preventDefault();
+        setDragging(false);
+        void uploadFiles([...event.dataTransfer.files]);
+      }}
+    >
+      <header className="app-header">
+        <h1>PoseCraft</h1>
+        <p>Garment views cut around the model's pose: neck, sleeve, zoomed, waist and length.</p>
+      </header>
+      <main>
+        <div className="inputs">
+          <UploadPanel maxBytes={maxUploadBytes} uploading={uploading} onFiles={(files) => void uploadFiles(files)} />
+          <UrlForm onSubmit={sendUrls} />
+        </div>
+        <ImageTable rows={rows} onOpen={setOpened} />
+      </main>
+      {dragging && (
+        <div className="drop-overlay" aria-hidden="true">
+          Drop photos to upload
+        </div>
+      )}
+      {opened && <Lightbox image={opened} onClose={closeLightbox} />}
+      <Snackbar notice={notice} onClose={closeNotice} />
+    </div>
+  );
+}

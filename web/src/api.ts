@@ -1,0 +1,80 @@
+import type { Accepted, ImageRecord, InvalidEntry } from "./types";
+
+// Same origin as the page (nginx proxies /api/); VITE_API_BASE points elsewhere for development.
+const API_BASE = (import.meta.env.VITE_API_BASE ?? "").replace(/\/$/, "");
+
+/** The status service's cap on ids per request (MAX_STATUS_IDS); longer lists go in several requests. */
+const MAX_IDS_PER_REQUEST = 200;
+
+/** The server answered with an error; `reason` is its own words, `invalid` its per-URL reasons. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+    readonly invalid: InvalidEntry[] = [],
+  ) {
+    super(`HTTP ${status}: ${reason}`);
+    this.name = "ApiError";
+  }
+}
+
+/** The request never got an answer (server down, connection lost, blocked). */
+export class NetworkError extends Error {
+  constructor() {
+    super("could not reach the server");
+    this.name = "NetworkError";
+  }
+}
+
+// Reasons for answers that carry no JSON body (nginx's own error pages).
+const BARE_STATUS_REASONS: Record<number, string> = {
+  413: "the upload is larger than the server accepts",
+  502: "the service behind the server is not answering",
+  503: "the service is unavailable; try again shortly",
+  504: "the service took too long to answer",
+};
+
+async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(`${API_BASE}${path}`, { ...init, headers: { Accept: "application/json", ...init?.headers } });
+  } catch {
+    throw new NetworkError();
+  }
+  const body: unknown = await response.json().catch(() => null);
+  if (!response.ok) {
+    const { error, invalid } = (body ?? {}) as { error?: unknown; invalid?: unknown };
+    const reason =
+      typeof error === "string" && error
+        ? error
+        : (BARE_STATUS_REASONS[response.status] ?? `the server answered HTTP ${response.status}`);
+    throw new ApiError(response.status, reason, Array.isArray(invalid) ? (invalid as InvalidEntry[]) : []);
+  }
+  return body as T;
+}
+
+export function uploadImage(file: File): Promise<Accepted> {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  return request<Accepted>("/api/process", { method: "POST", body: form });
+}
+
+export async function submitUrls(imageUrls: string[]): Promise<Accepted[]> {
+  const { items } = await request<{ items: Accepted[] }>("/api/process-batch", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ imageUrls }),
+  });
+  return items;
+}
+
+/** The records for these ids; ids the server does not know are absent from the answer. */
+export async function fetchRecords(ids: number[]): Promise<ImageRecord[]> {
+  const records: ImageRecord[] = [];
+  for (let start = 0; start < ids.length; start += MAX_IDS_PER_REQUEST) {
+    const chunk = ids.slice(start, start + MAX_IDS_PER_REQUEST);
+    const { items } = await request<{ items: ImageRecord[] }>(`/api/image-status?ids=${chunk.join(",")}`);
+    records.push(...items);
+  }
+  return records;
+}

@@ -1,0 +1,64 @@
+import { useEffect, useRef, useState } from "react";
+
+export interface OpenImage {
+  url: string;
+  /** What the image is: "Neck View", "Original". */
+  label: string;
+  /** Image id it belongs to, for the caption and the download file name. */
+  imageId: number;
+  width?: number;
+  height?: number;
+}
+
+/** The image at full size over the page; Esc, the close button or a click outside closes it. */
+export function Lightbox({ image, onClose }: { image: OpenImage; onClose: () => void }) {
+  const closeButton = useRef<HTMLButtonElement>(null);
+  const [natural, setNatural] = useState<{ width: number; height: number } | null>(null);
+
+  useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null;
+    closeButton.current?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") onClose();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => {
+      document.removeEventListener("keydown", onKey);
+      opener?.focus();
+    };
+  }, [onClose]);
+
+  const width = image.width ?? natural?.width;
+  const height = image.height ?? natural?.height;
+  const titleId = "lightbox-title";
+  return (
+    <div className="lightbox-backdrop" onClick={onClose}>
+      <div
+        className="lightbox"
+        role="dialog"
+        aria-modal="true"
+        aria-labelledby={titleId}
+        onClick={(event) => event.stopPropagation()}
+      >
+        <header className="lightbox-header">
+          <h2 id={titleId}>
+            {image.label} · image #{image.imageId}
+            {width && height ? <span className="lightbox-size"> · {width} × {height} px</span> : null}
+          </h2>
+          <a className="button" href={image.url} download={`posecraft-${image.imageId}-${image.label.toLowerCase().replace(/\s+/g, "-")}`}>
+            Download
+          </a>
+          <button ref={closeButton} type="button" className="button" onClick={onClose}>
+            Close <kbd>Esc</kbd>
+          </button>
+        </header>
+        <img
+          className="lightbox-image"
+          src={image.url}
+          alt={`${image.label} of image #${image.imageId}`}
+          onLoad={(event) => setNatural({ width: event.currentTarget.naturalWidth, height: event.currentTarget.naturalHeight })}
+        />
+      </div>
+    </div>
+  );
+}
