@@ -41,6 +41,8 @@ class Settings:
     # waiting job_retry_delay, then twice that, ... between tries; then it is failed with the last reason.
     job_max_attempts: int = 5
     job_retry_delay: float = 2.0
+    # Where the worker serves Prometheus metrics (0: not served); worker process i of N uses this port + i.
+    worker_metrics_port: int = 0
 
     # --- input limits ---------------------------------------------------------------------------
     max_upload_bytes: int = 25 * 1024 * 1024
