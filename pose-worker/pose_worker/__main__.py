@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 
+from prometheus_client import start_http_server
+
 from posecraft.config import Settings
 from posecraft.errors import ModelsMissing
 from posecraft.pose.engine import get_engine
@@ -34,6 +36,8 @@ def run_worker() -> int:
         log.error("cannot start: %s", error.reason)
         return CANNOT_START
     worker = Worker.from_settings(settings)
+    if settings.worker_metrics_port:
+        start_http_server(settings.worker_metrics_port)
 
     def stop(signum, _frame):
         log.info("%s: finishing the current job, then stopping", signal.Signals(signum).name)
@@ -54,10 +58,15 @@ def supervise(count: int) -> int:
             if child.poll() is None:
                 child.send_signal(signal.SIGTERM)
 
-    def spawn() -> subprocess.Popen:
-        return subprocess.Popen([sys.executable, "-m", "pose_worker"])
+    metrics_port = Settings.from_env().worker_metrics_port
 
-    children = [spawn() for _ in range(count)]
+    def spawn(index: int) -> subprocess.Popen:
+        env = dict(os.environ)
+        if metrics_port:
+            env["WORKER_METRICS_PORT"] = str(metrics_port + index)
+        return subprocess.Popen([sys.executable, "-m", "pose_worker"], env=env)
+
+    children = [spawn(i) for i in range(count)]
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     while not stopping:
@@ -69,7 +78,7 @@ def supervise(count: int) -> int:
                 stop(signal.SIGTERM, None)
                 break
             log.error("worker process %d exited with code %s; starting another", child.pid, code)
-            children[i] = spawn()
+            children[i] = spawn(i)
         time.sleep(0.5)
     codes = [child.wait() for child in children]
     return CANNOT_START if CANNOT_START in codes else 0

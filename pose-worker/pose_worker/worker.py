@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Callable, TypeVar
 
 from kombu.message import Message
+from prometheus_client import Counter, Gauge
 
 from posecraft.config import Settings
 from posecraft.errors import PoseCraftError, ServiceUnavailable
@@ -30,6 +31,9 @@ log = logging.getLogger("pose_worker")
 
 T = TypeVar("T")
 MAX_STORE_WAIT = 10.0
+
+JOBS = Counter("posecraft_jobs_total", "Jobs by outcome", ["outcome"])  # processed, failed, retried, requeued, ...
+QUEUE_DEPTH = Gauge("posecraft_queue_depth", "Jobs waiting in the queue (read when scraped)")
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,7 @@ class Worker:
         self.storage = storage
         self.queue = queue
         self._stopping = threading.Event()
+        QUEUE_DEPTH.set_function(self._queue_depth)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Worker":
@@ -72,6 +77,7 @@ class Worker:
         if done:
             message.ack()
         else:
+            JOBS.labels("requeued").inc()
             log.info("job given back to the queue", extra={"image_id": image_id})
             message.requeue()
 
@@ -80,11 +86,13 @@ class Worker:
         image_id = job["id"]
         record = self._wait_for_stores(lambda: self.repository.get(image_id))
         if record is None:
+            JOBS.labels("dead_letter").inc()
             log.error("no record for this job: sent to dead letters", extra={"image_id": image_id})
             self._wait_for_stores(lambda: self.queue.publish_dead_letter(job, f"no image record with id {image_id}"))
             return True
         if record["status"] != PENDING:
             # A redelivery after the outcome was recorded (the worker died before its ack).
+            JOBS.labels("duplicate").inc()
             log.info("job already %s: nothing to do", record["status"], extra={"image_id": image_id})
             return True
 
@@ -99,8 +107,10 @@ class Worker:
                     return True
             if failure.permanent or attempt >= limit:
                 self._wait_for_stores(lambda: self.repository.mark_failed(image_id, failure.reason))
+                JOBS.labels("failed").inc()
                 log.warning("job failed: %s", failure.reason, extra={"image_id": image_id, "attempt": attempt})
                 return True
+            JOBS.labels("retried").inc()
             delay = self.settings.job_retry_delay * 2 ** (attempt - 1)
             log.warning("job will be tried again in %g s: %s", delay, failure.reason,
                         extra={"image_id": image_id, "attempt": attempt})
@@ -117,11 +127,18 @@ class Worker:
         except Exception as error:  # a bug or a decoder crash on odd bytes: recorded, and the worker keeps running
             log.exception("unexpected error in job", extra={"image_id": image_id, "attempt": attempt})
             return Failure(f"the image could not be processed: internal error ({type(error).__name__})", True)
+        JOBS.labels("processed").inc()
         log.info("job processed", extra={
             "image_id": image_id, "attempt": attempt, "views": len(processed["shots"]) if processed else 0,
             "seconds": round(time.monotonic() - started, 3),
         })
         return None
+
+    def _queue_depth(self) -> float:
+        try:
+            return self.queue.depth()
+        except ServiceUnavailable:
+            return float("nan")
 
     def _wait_for_stores(self, action: Callable[[], T]) -> T:
         """Run `action`, waiting with backoff while a store it needs is unavailable."""
