@@ -1,0 +1,81 @@
+"""Handlers: parse the request, call posecraft.submissions, shape the answer."""
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from flask import Blueprint, current_app, jsonify, request
+
+from posecraft.submissions import Ingest
+from posecraft.web import BadRequest, UnsupportedMediaType
+
+bp = Blueprint("ingest", __name__, url_prefix="/api")
+
+
+def _ingest() -> Ingest:
+    return current_app.extensions["ingest"]
+
+
+@bp.post("/process")
+def process():
+    if request.mimetype == "multipart/form-data":
+        submission = _ingest().submit_upload(_uploaded_file())
+    else:
+        body = _json_object(("imageUrl", "imageData"))
+        if "imageUrl" in body:
+            submission = _ingest().submit_url(body["imageUrl"])
+        else:
+            submission = _ingest().submit_upload(_data_url_bytes(body["imageData"]))
+    return jsonify(submission.to_json()), 202
+
+
+@bp.post("/process-batch")
+def process_batch():
+    body = _json_object(("imageUrls",))
+    submissions = _ingest().submit_urls(body["imageUrls"])
+    return jsonify({"items": [s.to_json() for s in submissions]}), 202
+
+
+def _uploaded_file() -> bytes:
+    upload = request.files.get("file")
+    if upload is None:
+        named = sorted(set(request.files) | set(request.form))
+        found = f"; the request has {', '.join(repr(n) for n in named)}" if named else ""
+        raise BadRequest(f"send the image in a multipart field named 'file'{found}")
+    return upload.read()
+
+
+def _json_object(fields: tuple[str, ...]) -> dict:
+    """The JSON body, which must be an object holding exactly one of `fields`."""
+    wanted = " or ".join(f'"{f}"' for f in fields)
+    if not request.is_json:
+        also = " (or multipart/form-data with a 'file' field)" if request.path.endswith("/process") else ""
+        raise UnsupportedMediaType(
+            f"Content-Type {request.mimetype or 'missing'} is not accepted: send application/json{also}")
+    try:
+        body = json.loads(request.get_data(cache=False))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise BadRequest(f"the body must be a JSON object with {wanted}")
+    present = [f for f in fields if f in body]
+    if not present:
+        keys = ", ".join(f'"{k}"' for k in list(body)[:10]) or "none"
+        raise BadRequest(f"the JSON object must have {wanted}; its keys are: {keys}")
+    if len(present) > 1:
+        raise BadRequest(f"send only one of {wanted}, not both")
+    return body
+
+
+def _data_url_bytes(value: object) -> bytes:
+    """The bytes of a `data:<type>;base64,<data>` URL. The declared type is ignored: the bytes are judged by decoding."""
+    if not isinstance(value, str) or not value.startswith("data:") or "," not in value:
+        raise BadRequest('imageData must be a data URL: "data:image/jpeg;base64,..."')
+    header, payload = value.split(",", 1)
+    if not header.endswith(";base64"):
+        raise BadRequest('imageData must be base64-encoded: "data:image/jpeg;base64,..."')
+    try:
+        return base64.b64decode("".join(payload.split()), validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise BadRequest(f"imageData is not valid base64: {exc}") from None

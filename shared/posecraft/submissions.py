@@ -1,0 +1,157 @@
+"""Ingest: an uploaded image or user URLs in, records and queued jobs out.
+
+Duplicates: a URL (an upload's URL is its content-hash key in S3) already pending or processed answers with its
+record and is not queued again; a failed one is queued again. When the queue cannot take a just-recorded job, the
+record is marked failed with that reason (never left pending with no message) and ServiceUnavailable is raised: the
+API answers 503 and the user's retry queues it again.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from dataclasses import dataclass
+
+from posecraft.config import Settings
+from posecraft.errors import InvalidImage, InvalidURL, PoseCraftError, ServiceUnavailable, UnsafeURL
+from posecraft.imaging import decode_image, probe_image
+from posecraft.queue import JobQueue, job_message
+from posecraft.repository import ImageRepository
+from posecraft.storage import Storage, upload_key
+from posecraft.urls import check_submitted_url
+
+log = logging.getLogger(__name__)
+
+# Format name (as posecraft.imaging reports it) -> (file extension, Content-Type) of the stored original.
+_STORED_AS = {
+    "JPEG": ("jpg", "image/jpeg"),
+    "PNG": ("png", "image/png"),
+    "WebP": ("webp", "image/webp"),
+    "GIF": ("gif", "image/gif"),
+    "BMP": ("bmp", "image/bmp"),
+    "TIFF": ("tiff", "image/tiff"),
+}
+
+QUEUE_DOWN_REASON = "the job queue was unavailable when this image was submitted; submit it again"
+
+
+class UnsupportedImage(InvalidImage):
+    """Not an image in a supported format (its header does not decode): the API answers 415."""
+
+
+class UnusableImage(InvalidImage):
+    """A supported image whose pixel data does not decode (truncated, damaged): the API answers 422."""
+
+
+class InvalidBatch(PoseCraftError):
+    """A batch refused as a whole; `invalid` lists each bad URL with its reason."""
+
+    def __init__(self, reason: str, invalid: list[dict] | None = None):
+        super().__init__(reason)
+        self.invalid = invalid or []
+
+
+@dataclass(frozen=True)
+class Submission:
+    id: int
+    url: str
+    status: str
+    duplicate: bool
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "url": self.url, "status": self.status, "duplicate": self.duplicate}
+
+
+class Ingest:
+    def __init__(self, settings: Settings, repository: ImageRepository, storage: Storage, queue: JobQueue):
+        self.settings = settings
+        self.repository = repository
+        self.storage = storage
+        self.queue = queue
+        self._prepared = False
+        self._prepare_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Ingest":
+        return cls(settings, ImageRepository.from_settings(settings), Storage.from_settings(settings),
+                   JobQueue.from_settings(settings))
+
+    def _prepare(self) -> None:
+        """Indexes and bucket, once, on first use: a service may start before MongoDB or S3 is up."""
+        if self._prepared:
+            return
+        with self._prepare_lock:
+            if not self._prepared:
+                self.repository.ensure_indexes()
+                self.storage.ensure_bucket()
+                self._prepared = True
+
+    def submit_upload(self, data: bytes) -> Submission:
+        """Judge the bytes by decoding them, store the original under its content hash, record and queue it."""
+        image_format = judge_image(data, self.settings.max_image_pixels)
+        extension, content_type = _STORED_AS[image_format]
+        key = upload_key(hashlib.sha256(data).hexdigest(), extension)
+        self._prepare()
+        self.queue.ping()
+        url = self.storage.put(key, data, content_type)
+        return self._submit(url, "upload", key)
+
+    def submit_url(self, url: object) -> Submission:
+        checked = check_submitted_url(url, self.settings)
+        self._prepare()
+        self.queue.ping()
+        return self._submit(checked, "url", None)
+
+    def submit_urls(self, urls: object) -> list[Submission]:
+        """All or nothing: every URL is checked before any is recorded. Repeats collapse to one item, in the
+        order each URL first appears."""
+        checked = self.check_batch(urls)
+        self._prepare()
+        self.queue.ping()
+        return [self._submit(url, "url", None) for url in checked]
+
+    def check_batch(self, urls: object) -> list[str]:
+        limit = self.settings.max_batch_urls
+        if not isinstance(urls, list):
+            raise InvalidBatch(f"imageUrls must be an array of 1 to {limit} URLs")
+        if not urls:
+            raise InvalidBatch(f"imageUrls is empty: send 1 to {limit} URLs")
+        if len(urls) > limit:
+            raise InvalidBatch(f"imageUrls has {len(urls)} URLs; at most {limit} are accepted in one batch")
+        checked, invalid = [], []
+        for url in urls:
+            try:
+                checked.append(check_submitted_url(url, self.settings))
+            except (InvalidURL, UnsafeURL) as exc:
+                invalid.append({"url": url, "reason": exc.reason})
+        if invalid:
+            raise InvalidBatch(f"{len(invalid)} of {len(urls)} URLs are invalid; nothing was submitted", invalid)
+        return list(dict.fromkeys(checked))
+
+    def _submit(self, url: str, source: str, key: str | None) -> Submission:
+        record, created = self.repository.submit(url, source, key)
+        if created:
+            try:
+                self.queue.publish(job_message(record["_id"], record["url"], record["key"]))
+            except ServiceUnavailable:
+                self.repository.mark_failed(record["_id"], QUEUE_DOWN_REASON)
+                raise
+            log.info("image %s queued: %s", record["_id"], url)
+        return Submission(id=record["_id"], url=record["url"], status=record["status"], duplicate=not created)
+
+
+def judge_image(data: bytes, max_pixels: int) -> str:
+    """The format of an upload, judged by decoding it (never by its name or Content-Type).
+
+    The header first (format, pixel count before any pixel is decoded), then the pixels, so a truncated or
+    damaged file is refused here rather than failing later in the worker.
+    """
+    try:
+        image_format = probe_image(data, max_pixels=max_pixels).format
+    except InvalidImage as exc:
+        raise UnsupportedImage(exc.reason) from None
+    try:
+        decode_image(data, max_pixels=max_pixels)
+    except InvalidImage as exc:
+        raise UnusableImage(exc.reason) from None
+    return image_format

@@ -1,0 +1,137 @@
+"""What both Flask services share: JSON errors for every status, health and readiness, CORS, the OpenAPI spec.
+
+Error statuses (the OpenAPI spec documents the same):
+  400 malformed request: bad JSON, a wrong or missing field, an invalid or unsafe URL, a bad batch or id
+  404 unknown id or path          405 method not allowed on that path
+  413 the request body is over max_upload_bytes (the same number nginx's client_max_body_size is set from)
+  415 the body is not a supported image, or the request's Content-Type is not one the endpoint takes
+  422 a supported image that cannot be used: truncated or damaged pixel data, more than max_image_pixels
+  503 MongoDB, Redis or S3 is unavailable (the reason names which); try again later
+  500 a bug: the answer says only "internal error"; the log has the trace
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from flask import Blueprint, Flask, current_app, jsonify
+from flask_cors import CORS
+from werkzeug.exceptions import HTTPException
+
+from posecraft.config import Settings
+from posecraft.errors import ImageTooLarge, InvalidImage, InvalidURL, ServiceUnavailable, UnsafeURL
+from posecraft.openapi import openapi_spec
+from posecraft.submissions import InvalidBatch, UnusableImage
+
+log = logging.getLogger(__name__)
+
+# Domain errors -> status; the first class that matches wins (subclasses before their parents).
+_STATUS_FOR = (
+    (InvalidBatch, 400),
+    (InvalidURL, 400),
+    (UnsafeURL, 400),
+    (UnusableImage, 422),
+    (ImageTooLarge, 422),
+    (InvalidImage, 415),
+    (ServiceUnavailable, 503),
+)
+
+_SHORT_REASONS = {
+    400: "bad request",
+    404: "not found: no such endpoint",
+    405: "method not allowed",
+    413: "the request body is too large",
+    415: "unsupported media type",
+}
+
+
+class BadRequest(HTTPException):
+    """A malformed request (wrong field, bad JSON...) whose description is the reason shown to the user."""
+
+    code = 400
+
+
+class UnsupportedMediaType(HTTPException):
+    code = 415
+
+
+def error_response(status: int, reason: str, **extra):
+    response = jsonify({"error": reason, **extra})
+    response.status_code = status
+    if status == 503:
+        response.headers["Retry-After"] = "5"
+    return response
+
+
+def _handle_domain_error(exc):
+    for error_class, status in _STATUS_FOR:
+        if isinstance(exc, error_class):
+            extra = {"invalid": exc.invalid} if isinstance(exc, InvalidBatch) and exc.invalid else {}
+            if status == 503:
+                log.warning("answering 503: %s", exc.reason)
+            return error_response(status, exc.reason, **extra)
+    return _handle_unexpected(exc)
+
+
+def _handle_http_error(exc: HTTPException):
+    if exc.code == 413:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        reason = (f"the request body is over the {_megabytes(limit)} limit ({limit} bytes): "
+                  "send a smaller image")
+    elif type(exc) in (BadRequest, UnsupportedMediaType):
+        reason = exc.description
+    else:
+        reason = _SHORT_REASONS.get(exc.code) or (exc.name or "error").lower()
+    response = error_response(exc.code or 500, reason)
+    if exc.code == 405 and exc.valid_methods:
+        response.headers["Allow"] = ", ".join(exc.valid_methods)
+    return response
+
+
+def _handle_unexpected(exc: Exception):
+    log.exception("unhandled error")
+    return error_response(500, "internal error")
+
+
+def _megabytes(n: int) -> str:
+    return f"{n / (1024 * 1024):.3g} MB"
+
+
+def health_blueprint(checks: dict[str, Callable[[], None]]) -> Blueprint:
+    """/healthz: the process answers (liveness). /readyz: each dependency in `checks` answers a ping."""
+    bp = Blueprint("health", __name__)
+
+    @bp.get("/healthz")
+    def healthz():
+        return jsonify({"status": "ok"})
+
+    @bp.get("/readyz")
+    def readyz():
+        results, ready = {}, True
+        for name, ping in checks.items():
+            try:
+                ping()
+                results[name] = "ok"
+            except ServiceUnavailable as exc:
+                results[name] = exc.reason
+                ready = False
+        response = jsonify({"status": "ready" if ready else "unavailable", "checks": results})
+        response.status_code = 200 if ready else 503
+        return response
+
+    return bp
+
+
+def init_api(app: Flask, settings: Settings, checks: dict[str, Callable[[], None]]) -> None:
+    """The shared behaviour of a PoseCraft API service."""
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
+    app.json.sort_keys = False
+    app.register_error_handler(HTTPException, _handle_http_error)
+    for error_class, _ in _STATUS_FOR:
+        app.register_error_handler(error_class, _handle_domain_error)
+    app.register_error_handler(Exception, _handle_unexpected)
+    app.register_blueprint(health_blueprint(checks))
+    spec = openapi_spec(settings)
+    app.add_url_rule("/api/openapi.json", "openapi", lambda: jsonify(spec))
+    if settings.cors_origins:
+        CORS(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}})

@@ -1,0 +1,22 @@
+"""The status service: GET /api/image-status/<id> and GET /api/image-status?ids=1,2,3."""
+from __future__ import annotations
+
+from flask import Flask
+
+from posecraft.config import Settings
+from posecraft.repository import ImageRepository
+from posecraft.web import init_api
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask(__name__, static_folder=None)
+    repository = ImageRepository.from_settings(settings)
+    app.extensions["repository"] = repository
+    app.extensions["settings"] = settings
+    init_api(app, settings, checks={"mongodb": repository.ping})
+
+    from status_service.routes import bp
+
+    app.register_blueprint(bp)
+    return app
