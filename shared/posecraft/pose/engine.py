@@ -1,0 +1,127 @@
+"""The pose engine: both BlazePose models loaded once per process, run on one image, one result.
+
+`get_engine(settings)` returns a cached engine per (models folder, model, runtime, threads); an engine
+is not thread-safe (interpreters hold their tensors), which fits one worker process per core.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image
+
+from posecraft.config import Settings
+from posecraft.errors import NoPersonFound
+from posecraft.pose import detector, landmarks
+from posecraft.pose.models import model_paths
+from posecraft.pose.runtimes import load_interpreter
+
+MIN_PRESENCE = 0.5  # mediapipe's min_tracking_confidence default: below it the landmarks are not a person
+MAX_PEOPLE = 6  # each person counted costs one more detector run (~8 ms)
+
+Keypoint = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class PoseResult:
+    people: int  # persons the detector found (after non-max suppression)
+    keypoints: tuple[Keypoint, ...]  # 33 x (x, y, visibility) in pixels of the image given
+    presence: float  # the landmark model's confidence that its crop holds a person
+
+    def scaled(self, factor: float) -> "PoseResult":
+        """The same result with coordinates multiplied by `factor` (pose-input pixels -> full-image pixels)."""
+        return PoseResult(
+            self.people, tuple((x * factor, y * factor, vis) for x, y, vis in self.keypoints), self.presence
+        )
+
+
+def prominence_order(detections: list[detector.Detection], image_size: tuple[int, int]) -> list[int]:
+    """Indices of `detections`, most prominent first.
+
+    Prominence = body radius (relative to the image) x detector score x a centre weight that takes off
+    up to a quarter for a body far from the image centre. Size comes first; the score keeps a person
+    half cut off by the frame (big, but a weak detection) from winning over a whole one.
+    """
+    width, height = image_size
+    half_diagonal = math.hypot(width, height) / 2
+
+    def prominence(i: int) -> float:
+        det = detections[i]
+        off_centre = math.hypot(det.body_centre[0] - width / 2, det.body_centre[1] - height / 2) / half_diagonal
+        return det.body_radius / half_diagonal * det.score * (1.0 - 0.25 * min(off_centre, 1.0))
+
+    return sorted(range(len(detections)), key=prominence, reverse=True)
+
+
+class PoseEngine:
+    def __init__(self, settings: Settings):
+        detector_path, landmark_path = model_paths(settings)
+        threads = settings.pose_threads
+        self._detector = load_interpreter(settings.pose_runtime, str(detector_path), threads)
+        self._landmarker = load_interpreter(settings.pose_runtime, str(landmark_path), threads)
+        self._det_input = self._detector.get_input_details()[0]["index"]
+        det_out = {o["name"]: o["index"] for o in self._detector.get_output_details()}
+        self._det_boxes, self._det_scores = det_out["Identity"], det_out["Identity_1"]
+        self._lmk_input = self._landmarker.get_input_details()[0]["index"]
+        lmk_out = {o["name"]: o["index"] for o in self._landmarker.get_output_details()}
+        # Identity: 39x5 landmarks, Identity_1: presence logit, Identity_3: 64x64x39 heatmap.
+        self._lmk_points, self._lmk_flag, self._lmk_heatmap = (
+            lmk_out["Identity"], lmk_out["Identity_1"], lmk_out["Identity_3"]
+        )
+
+    def _run_detector(self, model_input: np.ndarray, image_size: tuple[int, int]) -> list[detector.Detection]:
+        self._detector.set_tensor(self._det_input, model_input)
+        self._detector.invoke()
+        raw = self._detector.get_tensor(self._det_boxes)[0]
+        logits = self._detector.get_tensor(self._det_scores)[0, :, 0]
+        return detector.decode(raw, logits, image_size)
+
+    def detect(self, image: Image.Image) -> list[detector.Detection]:
+        """Every person found, up to MAX_PEOPLE: the detector is run again with the people found so far
+        blanked out until it finds nobody new (one extra run for a photo of one person)."""
+        model_input = detector.letterbox_input(image)
+        found = self._run_detector(model_input, image.size)
+        new = found
+        while new and len(found) < MAX_PEOPLE:
+            model_input = detector.blank_people(model_input, new, image.size)
+            new = self._run_detector(model_input, image.size)[: MAX_PEOPLE - len(found)]
+            found += new
+        return found
+
+    def landmarks(self, pixels: np.ndarray, roi: landmarks.Roi) -> tuple[np.ndarray, float]:
+        self._landmarker.set_tensor(self._lmk_input, landmarks.crop_input(pixels, roi))
+        self._landmarker.invoke()
+        raw = self._landmarker.get_tensor(self._lmk_points)[0]
+        presence = float(self._landmarker.get_tensor(self._lmk_flag)[0, 0])  # already a probability
+        heatmap = self._landmarker.get_tensor(self._lmk_heatmap)[0]
+        return landmarks.decode(raw, heatmap, roi), presence
+
+    def estimate(self, image: Image.Image) -> PoseResult:
+        """Keypoints of the most prominent person in an RGB image; NoPersonFound when there is none.
+
+        If the landmark model rejects the most prominent detection, the next one is tried.
+        """
+        if image.mode != "RGB":
+            image = image.convert("RGB")
+        detections = self.detect(image)
+        pixels = np.asarray(image)
+        for index in prominence_order(detections, image.size):
+            points, presence = self.landmarks(pixels, landmarks.roi_from_detection(detections[index]))
+            if presence >= MIN_PRESENCE:
+                keypoints = tuple((float(x), float(y), float(vis)) for x, y, vis in points)
+                return PoseResult(len(detections), keypoints, presence)
+        raise NoPersonFound()
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_engine(models_dir: str, pose_model: str, pose_runtime: str, pose_threads: int) -> PoseEngine:
+    return PoseEngine(
+        Settings(models_dir=models_dir, pose_model=pose_model, pose_runtime=pose_runtime, pose_threads=pose_threads)
+    )
+
+
+def get_engine(settings: Settings) -> PoseEngine:
+    """The process-wide engine for these settings: interpreters are loaded once and reused."""
+    return _cached_engine(settings.models_dir, settings.pose_model, settings.pose_runtime, settings.pose_threads)

@@ -1,0 +1,17 @@
+"""TFLite runtimes, one module per backend, chosen by `Settings.pose_runtime` (thumbor style).
+
+Each module exposes `load(model_path, num_threads)` returning an interpreter with tensors allocated and
+the `tf.lite.Interpreter` interface (set_tensor, invoke, get_tensor, get_*_details).
+"""
+from __future__ import annotations
+
+import importlib
+
+RUNTIMES = ("litert", "tensorflow")
+
+
+def load_interpreter(runtime: str, model_path: str, num_threads: int):
+    if runtime not in RUNTIMES:
+        raise ValueError(f"POSE_RUNTIME={runtime!r} is not a pose runtime; choose one of {', '.join(RUNTIMES)}")
+    module = importlib.import_module(f"{__name__}.{runtime}")
+    return module.load(model_path, num_threads)
