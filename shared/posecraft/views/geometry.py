@@ -1,0 +1,128 @@
+"""Where each garment view is cut: pure functions from keypoints and an image size to boxes.
+
+Rules, in order: a view whose keypoints are not visible is skipped with a reason (never guessed); the region the
+recipe names, plus its margin, is grown to the aspect ratio (never stretched); the box is shifted into the image,
+then shrunk (keeping the ratio) if it is larger than the image, as long as it still holds the region itself; only
+when the image is too small to hold the region at that ratio does the box reach past the image (`padded`: the
+render fills that part with white). A view smaller than `min_side` is flagged low-resolution.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+from posecraft.views.body import Body, Point, measure_body
+from posecraft.views.recipes import DEFAULT_RECIPES, ViewRecipe
+
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in full-image pixels, x1/y1 exclusive
+
+DEFAULT_MIN_VISIBILITY = 0.5
+# Below this many pixels on the short side a view is too small for a catalogue page.
+DEFAULT_MIN_SIDE = 256
+
+
+@dataclass(frozen=True)
+class ViewBox:
+    label: str
+    title: str
+    box: Box
+    low_resolution: bool
+    padded: bool = False  # the box reaches past the image: the image is too small for the view at its ratio
+
+    @property
+    def width(self) -> int:
+        return self.box[2] - self.box[0]
+
+    @property
+    def height(self) -> int:
+        return self.box[3] - self.box[1]
+
+
+@dataclass(frozen=True)
+class SkippedView:
+    label: str
+    title: str
+    reason: str
+
+
+def plan_views(
+    keypoints: Sequence[Sequence[float]],
+    image_size: tuple[int, int],
+    recipes: Sequence[ViewRecipe] = DEFAULT_RECIPES,
+    *,
+    min_visibility: float = DEFAULT_MIN_VISIBILITY,
+    min_side: int = DEFAULT_MIN_SIDE,
+) -> list[ViewBox | SkippedView]:
+    """One ViewBox or SkippedView per recipe, in the recipes' order.
+
+    `keypoints`: 33 × (x, y, visibility) in pixels of the image of `image_size` (width, height).
+    """
+    body = measure_body(keypoints, image_size, min_visibility)
+    return [plan_view(recipe, body, image_size, min_side) for recipe in recipes]
+
+
+def plan_view(recipe: ViewRecipe, body: Body, image_size: tuple[int, int], min_side: int) -> ViewBox | SkippedView:
+    missing = [requirement.what for requirement in recipe.requires if not requirement.met_by(body)]
+    if missing:
+        return SkippedView(recipe.label, recipe.title, f"needs {' and '.join(missing)}: not visible")
+    if body.torso is None:
+        return SkippedView(recipe.label, recipe.title, "needs the hips or both shoulders to measure the body: not visible")
+    region = recipe.region(body)
+    aspect = recipe.aspect if abs(region.axis[1]) >= abs(region.axis[0]) else recipe.aspect[::-1]
+    box, padded = fit_box(_bounds(region.points, image_size), recipe.margin * body.torso, aspect, image_size)
+    low_resolution = min(box[2] - box[0], box[3] - box[1]) < min_side
+    return ViewBox(recipe.label, recipe.title, box, low_resolution, padded)
+
+
+def fit_box(
+    region: tuple[int, int, int, int], margin: float, aspect: tuple[int, int], image_size: tuple[int, int]
+) -> tuple[Box, bool]:
+    """The box for a region: (x0, y0, x1, y1) with width:height exactly `aspect`, and whether it is padded.
+
+    Grows region+margin to the ratio around its centre and shifts it into the image; if that is larger than the
+    image, the largest box of the ratio that fits, placed on the region; if even that cannot hold the region,
+    the smallest box of the ratio that holds it, centred on the image where it is wider than the image (padded).
+    """
+    width, height = image_size
+    aw, ah = aspect
+    x0, y0, x1, y1 = region
+    centre = ((x0 + x1) / 2, (y0 + y1) / 2)
+    wanted = max(1, math.ceil(max((x1 - x0 + 2 * margin) / aw, (y1 - y0 + 2 * margin) / ah) - 1e-9))
+    largest = min(width // aw, height // ah)
+    if wanted <= largest:
+        return _place(wanted, aspect, centre, image_size), False
+    if largest >= 1:
+        box = _place(largest, aspect, centre, image_size)
+        if box[0] <= x0 and box[1] <= y0 and x1 <= box[2] and y1 <= box[3]:
+            return box, False
+    needed = max(1, math.ceil(max((x1 - x0) / aw, (y1 - y0) / ah) - 1e-9))
+    return _place(needed, aspect, centre, image_size), True
+
+
+def _place(units: int, aspect: tuple[int, int], centre: Point, image_size: tuple[int, int]) -> Box:
+    """A box of units*aspect centred on `centre`, shifted into the image along each axis where it fits, and
+    centred on the image along an axis where it does not (the padding is shared by both sides)."""
+    box_w, box_h = units * aspect[0], units * aspect[1]
+    x0 = _start(centre[0], box_w, image_size[0])
+    y0 = _start(centre[1], box_h, image_size[1])
+    return (x0, y0, x0 + box_w, y0 + box_h)
+
+
+def _start(centre: float, size: int, limit: int) -> int:
+    if size > limit:
+        return (limit - size) // 2
+    return min(max(round(centre - size / 2), 0), limit - size)
+
+
+def _bounds(points: Sequence[Point], image_size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """The whole pixels that hold the points, within the image: nothing past its edge can be shown anyway."""
+    width, height = image_size
+    xs = [p[0] for p in points]
+    ys = [p[1] for p in points]
+    return (
+        max(math.floor(min(xs)), 0),
+        max(math.floor(min(ys)), 0),
+        min(math.ceil(max(xs)), width),
+        min(math.ceil(max(ys)), height),
+    )

@@ -1,0 +1,141 @@
+"""The garment views, each a named recipe over BlazePose keypoints (docs/VIEWS.md says the same in words).
+
+A recipe names the keypoints it cannot do without, the region the view must show (points built from keypoints,
+offsets in torso lengths along the body's own axes), a margin around that region (in torso lengths) and the
+aspect ratio of the view for an upright body. `posecraft.views.geometry` turns a recipe into a box.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+from posecraft.views import keypoints as kp
+from posecraft.views.body import Body, Point
+
+
+@dataclass(frozen=True)
+class Requirement:
+    what: str  # as the skip reason names it: "needs <what>: not visible"
+    alternatives: tuple[tuple[int, ...], ...]  # met when every keypoint of one alternative is visible
+
+    def met_by(self, body: Body) -> bool:
+        return any(body.visible(*indices) for indices in self.alternatives)
+
+
+@dataclass(frozen=True)
+class Region:
+    points: tuple[Point, ...]  # what the view must show
+    # The direction the view runs along; a portrait ratio turns landscape when this lies closer to horizontal.
+    axis: Point
+
+
+@dataclass(frozen=True)
+class ViewRecipe:
+    label: str
+    title: str
+    requires: tuple[Requirement, ...]
+    region: Callable[[Body], Region]
+    margin: float  # around the region, in torso lengths
+    aspect: tuple[int, int]  # width:height for an upright body
+
+
+A_SHOULDER = Requirement("a shoulder", ((kp.LEFT_SHOULDER,), (kp.RIGHT_SHOULDER,)))
+BOTH_SHOULDERS = Requirement("both shoulders", (kp.SHOULDERS,))
+THE_MOUTH = Requirement("the mouth", ((kp.MOUTH[0],), (kp.MOUTH[1],)))
+ONE_ARM = Requirement("the shoulder, elbow and wrist of one arm", (kp.LEFT_ARM, kp.RIGHT_ARM))
+THE_HIPS = Requirement("the hips", ((kp.HIPS[0],), (kp.HIPS[1],)))
+THE_FEET = Requirement("the ankles or feet", tuple((i,) for i in kp.FEET))
+
+
+def _visible(body: Body, indices: Iterable[int]) -> list[Point]:
+    return [body.points[i] for i in indices if i in body.points]
+
+
+def neck_region(body: Body) -> Region:
+    """The neckline and collar: from the mouth to below the shoulder line, shoulder to shoulder."""
+    shoulders = body.centre(kp.SHOULDERS)
+    below_collar = body.along(shoulders, up=-0.3)
+    return Region((*_visible(body, kp.MOUTH), *_visible(body, kp.SHOULDERS), below_collar), body.up)
+
+
+def sleeve_region(body: Body) -> Region:
+    """The better-visible arm, shoulder to wrist (ties go to the longer arm in the picture: it faces the camera)."""
+    arms = [arm for arm in (kp.LEFT_ARM, kp.RIGHT_ARM) if body.visible(*arm)]
+
+    def clarity(arm: tuple[int, ...]) -> tuple[float, float]:
+        shown = sum(body.visibility[i] for i in arm) / len(arm)
+        s, e, w = (body.points[i] for i in arm)
+        return (round(shown, 1), math.dist(s, e) + math.dist(e, w))
+
+    arm = max(arms, key=clarity)
+    shoulder, elbow, wrist = (body.points[i] for i in arm)
+    axis = (wrist[0] - shoulder[0], wrist[1] - shoulder[1])
+    return Region((shoulder, elbow, wrist), axis if axis != (0.0, 0.0) else body.up)
+
+
+def zoom_region(body: Body) -> Region:
+    """The garment's upper body: the collar down to just below the hips."""
+    shoulders, hips = body.centre(kp.SHOULDERS), body.centre(kp.HIPS)
+    return Region(
+        (*_visible(body, kp.SHOULDERS), *_visible(body, kp.HIPS), body.along(shoulders, up=0.2), body.along(hips, up=-0.1)),
+        body.up,
+    )
+
+
+def waist_region(body: Body) -> Region:
+    """The waistline (above the hip joints) and the hips, the body's width either side."""
+    hips = body.centre(kp.HIPS)
+    return Region(
+        (
+            *_visible(body, kp.HIPS),
+            body.along(hips, up=0.4),
+            body.along(hips, up=-0.15),
+            body.along(hips, across=0.35),
+            body.along(hips, across=-0.35),
+        ),
+        body.up,
+    )
+
+
+def length_region(body: Body) -> Region:
+    """The whole garment length: the whole person, from above the head to the feet."""
+    points = list(body.points.values())
+    head = body.centre((kp.NOSE,)) or body.centre(kp.MOUTH)
+    if head:
+        points.append(body.along(head, up=0.3))  # the crown is about this far above the nose
+    return Region(tuple(points), body.up)
+
+
+DEFAULT_RECIPES: tuple[ViewRecipe, ...] = (
+    ViewRecipe("neck", "Neck View", (THE_MOUTH, BOTH_SHOULDERS), neck_region, margin=0.15, aspect=(1, 1)),
+    ViewRecipe("sleeve", "Sleeve View", (ONE_ARM,), sleeve_region, margin=0.2, aspect=(3, 4)),
+    ViewRecipe("zoom", "Zoomed View", (A_SHOULDER, THE_HIPS), zoom_region, margin=0.15, aspect=(3, 4)),
+    ViewRecipe("waist", "Waist View", (A_SHOULDER, THE_HIPS), waist_region, margin=0.15, aspect=(1, 1)),
+    ViewRecipe("length", "Length View", (A_SHOULDER, THE_FEET), length_region, margin=0.1, aspect=(3, 4)),
+)
+
+
+def parse_aspect(text: str) -> tuple[int, int]:
+    """'3:4' -> (3, 4)."""
+    try:
+        width, height = (int(part) for part in text.split(":"))
+    except ValueError:
+        raise ValueError(f"aspect ratio {text!r} is not WIDTH:HEIGHT in whole numbers, e.g. 3:4") from None
+    if width <= 0 or height <= 0:
+        raise ValueError(f"aspect ratio {text!r} needs two positive numbers, e.g. 3:4")
+    divisor = math.gcd(width, height)
+    return (width // divisor, height // divisor)
+
+
+def with_aspects(recipes: tuple[ViewRecipe, ...], aspects: Mapping[str, str]) -> tuple[ViewRecipe, ...]:
+    """The recipes with some aspect ratios changed, e.g. {"neck": "3:4"}."""
+    labels = {recipe.label for recipe in recipes}
+    unknown = sorted(set(aspects) - labels)
+    if unknown:
+        raise ValueError(f"no view named {', '.join(unknown)} (views: {', '.join(sorted(labels))})")
+    return tuple(
+        dataclasses.replace(recipe, aspect=parse_aspect(aspects[recipe.label])) if recipe.label in aspects else recipe
+        for recipe in recipes
+    )

@@ -1,0 +1,103 @@
+"""The pixels of each view: crop the box from the full-size image and encode it (JPEG q90 progressive by default).
+
+Crops and encodes run on a small thread pool: Pillow releases the GIL while it copies and compresses, so the
+views of one photo are encoded on both cores. Pixels are never stretched; they are enlarged only when asked
+(`upscale_to`).
+"""
+from __future__ import annotations
+
+import io
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable
+
+from PIL import Image, ImageCms
+
+from posecraft.views.geometry import Box, SkippedView, ViewBox
+
+# The decoder already converted the pixels to sRGB; the tag says so to every viewer (588 bytes).
+SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp"}
+ENCODE_THREADS = 2
+PADDING_COLOUR = (255, 255, 255)
+
+
+@dataclass(frozen=True)
+class RenderedView:
+    label: str
+    title: str
+    data: bytes
+    content_type: str
+    width: int
+    height: int
+    box: Box  # where the view was cut from, in the full-size image
+    low_resolution: bool
+    padded: bool = False
+
+
+def render_views(
+    image: Image.Image,
+    view_boxes: Iterable[ViewBox | SkippedView],
+    fmt: str = "jpeg",
+    quality: int = 90,
+    upscale_to: int | None = None,
+) -> list[RenderedView]:
+    """Encode every ViewBox (SkippedViews are passed over), in the order given.
+
+    `upscale_to`: enlarge views whose short side is below this many pixels to it (off by default).
+    """
+    if fmt not in CONTENT_TYPES:
+        raise ValueError(f"view format {fmt!r} is not one of {', '.join(CONTENT_TYPES)}")
+    if image.mode != "RGB":
+        raise ValueError(f"render_views needs an RGB image (from decode_image), got mode {image.mode}")
+    boxes = [view for view in view_boxes if isinstance(view, ViewBox)]
+    # Largest first, so the two threads finish together.
+    order = sorted(range(len(boxes)), key=lambda i: -(boxes[i].width * boxes[i].height))
+    futures = {i: _pool().submit(_render_one, image, boxes[i], fmt, quality, upscale_to) for i in order}
+    return [futures[i].result() for i in range(len(boxes))]
+
+
+def _render_one(image: Image.Image, view: ViewBox, fmt: str, quality: int, upscale_to: int | None) -> RenderedView:
+    pixels = crop(image, view.box)
+    if upscale_to and min(pixels.size) < upscale_to:
+        factor = upscale_to / min(pixels.size)
+        pixels = pixels.resize((round(pixels.width * factor), round(pixels.height * factor)), Image.Resampling.LANCZOS)
+    return RenderedView(
+        label=view.label,
+        title=view.title,
+        data=encode(pixels, fmt, quality),
+        content_type=CONTENT_TYPES[fmt],
+        width=pixels.width,
+        height=pixels.height,
+        box=view.box,
+        low_resolution=view.low_resolution,
+        padded=view.padded,
+    )
+
+
+def crop(image: Image.Image, box: Box) -> Image.Image:
+    """The box's pixels; any part past the image's edge (a padded box) is white."""
+    x0, y0, x1, y1 = box
+    if x0 >= 0 and y0 >= 0 and x1 <= image.width and y1 <= image.height:
+        return image.crop(box)
+    canvas = Image.new("RGB", (x1 - x0, y1 - y0), PADDING_COLOUR)
+    inside = (max(x0, 0), max(y0, 0), min(x1, image.width), min(y1, image.height))
+    if inside[0] < inside[2] and inside[1] < inside[3]:
+        canvas.paste(image.crop(inside), (inside[0] - x0, inside[1] - y0))
+    return canvas
+
+
+def encode(pixels: Image.Image, fmt: str, quality: int) -> bytes:
+    out = io.BytesIO()
+    if fmt == "jpeg":
+        # libjpeg optimises the Huffman tables of a progressive JPEG by itself.
+        pixels.save(out, "JPEG", quality=quality, progressive=True, icc_profile=SRGB_PROFILE)
+    else:
+        pixels.save(out, "WEBP", quality=quality, icc_profile=SRGB_PROFILE)
+    return out.getvalue()
+
+
+@lru_cache(maxsize=1)
+def _pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=ENCODE_THREADS, thread_name_prefix="posecraft-encode")
