@@ -184,8 +184,9 @@ def _check_is_image(data: bytes, content_type: str) -> None:
     except Image.DecompressionBombError:
         return  # an image, and too large: the pipeline's pixel limit gives that reason
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        got = f"got {content_type}" if content_type else "the body is no image format"
-        raise FetchError(f"not an image: {got}") from None
+        if content_type.startswith("image/"):
+            raise FetchError(f"not an image: the body sent as {content_type} does not decode as an image") from None
+        raise FetchError(f"not an image: got {content_type or 'a body of no known image format'}") from None
 
 
 def _root_cause(error: BaseException) -> str:
