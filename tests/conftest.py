@@ -1,0 +1,81 @@
+"""The real servers every integration test runs against, started once per test run on free ports.
+
+- `local_origin`: a web site on 127.0.0.1 in this process serving tests/photos and misbehaving on purpose
+  (tests/support/origin.py lists its routes); it counts the requests per path.
+- `backing_services`: Redis, SecantusDB (MongoDB protocol) and SeaweedFS (S3), data in a temporary folder.
+  It is a `posecraft.devstack.DevStack`: `.stop("redis")`, `.start("redis")`, `.kill("mongo")`, `.restart("s3")`.
+- `settings`: the Settings of those servers for tests: the local origin may be fetched (loopback allowed for
+  127.0.0.1 and its port), short fetch timeouts, a short queue visibility timeout and an 8 MiB upload limit
+  (so the over-size tests send little). View URLs point at S3 directly.
+- `system`: the same stack plus both Flask services under gunicorn, the pose worker and nginx in front, each
+  started when its code is present. `.base_url` is nginx; `.settings` is what every process got (view URLs
+  under `<base_url>/media`); `.kill_worker()` / `.start_worker()` and the methods above for faults.
+When a test that used these fails, the last lines of every process's log are added to its report.
+"""
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from posecraft.config import Settings
+from posecraft.devstack import DevStack, Ports, StackError
+from support.origin import LocalOrigin
+
+PHOTOS_DIR = Path(__file__).parent / "photos"
+
+_stacks: list[DevStack] = []
+
+
+@pytest.fixture(scope="session")
+def local_origin():
+    origin = LocalOrigin(PHOTOS_DIR).start()
+    yield origin
+    origin.stop()
+
+
+@pytest.fixture(scope="session")
+def backing_services(local_origin, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("stack")
+    # Built from no environment at all: a developer's MONGO_URL or a CI variable cannot leak into the tests.
+    settings = Settings.from_env(
+        {},
+        fetch_allowed_hosts=(local_origin.host,),
+        fetch_allowed_ports=(str(local_origin.port),),
+        fetch_connect_timeout=2.0,
+        fetch_read_timeout=3.0,
+        queue_visibility_timeout=10,
+        max_upload_bytes=8 * 1024 * 1024,
+    )
+    stack = DevStack(settings, run_dir=folder / "run", data_dir=folder / "data", ports=Ports.free())
+    _stacks.append(stack)
+    try:
+        stack.start_backing()
+        yield stack
+    finally:
+        stack.stop_all()
+        _stacks.remove(stack)
+
+
+@pytest.fixture(scope="session")
+def settings(backing_services) -> Settings:
+    return dataclasses.replace(backing_services.settings, s3_public_url="")
+
+
+@pytest.fixture(scope="session")
+def system(backing_services) -> DevStack:
+    try:
+        backing_services.start_apps()
+    except StackError as error:
+        pytest.fail(f"the stack did not start: {error}", pytrace=False)
+    return backing_services
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed and _stacks and "backing_services" in item.fixturenames:
+        for stack in _stacks:
+            report.sections.append(("posecraft process logs", stack.log_tails()))
