@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 
 export interface OpenImage {
   url: string;
@@ -30,7 +30,7 @@ export function Lightbox({ image, onClose }: { image: OpenImage; onClose: () => 
 
   const width = image.width ?? natural?.width;
   const height = image.height ?? natural?.height;
-  const titleId = "lightbox-title";
+  const titleId = useId();
   return (
     <div className="lightbox-backdrop" onClick={onClose}>
       <div
@@ -43,7 +43,7 @@ export function Lightbox({ image, onClose }: { image: OpenImage; onClose: () => 
         <header className="lightbox-header">
           <h2 id={titleId}>
             {image.label} · image #{image.imageId}
-            {width && height ? <span className="lightbox-size"> · {width} × {height} px</span> : null}
+            {width && height ? <span className="lightbox-size">, {width} × {height} px</span> : null}
           </h2>
           <a className="button" href={image.url} download={`posecraft-${image.imageId}-${image.label.toLowerCase().replace(/\s+/g, "-")}`}>
             Download

@@ -1,0 +1,96 @@
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { processed, record, shot } from "../test/records";
+import type { ImageRecord } from "../types";
+import type { ImageRow } from "../useImages";
+import { ImageTable } from "./ImageTable";
+
+const row = (data: ImageRecord, extra: Partial<ImageRow> = {}): ImageRow => ({ ...data, loaded: true, resubmitted: false, ...extra });
+
+function renderTable(rows: ImageRow[], onOpen = vi.fn()) {
+  render(<ImageTable rows={rows} onOpen={onOpen} />);
+  return onOpen;
+}
+
+const rowOf = (id: number) => screen.getByText(`#${id}`).closest("tr")!;
+const columnHeaders = () => screen.getAllByRole("columnheader").map((header) => header.textContent?.replace(/[▲▼↕]/g, ""));
+
+describe("ImageTable", () => {
+  it("has the columns in order: image, id, status, then the five views", () => {
+    renderTable([row(record({ id: 1 }))]);
+    expect(columnHeaders()).toEqual(["Image", "ID", "Status", "Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View"]);
+  });
+
+  it("shows a pending image with a spinner and no view thumbnails yet", () => {
+    renderTable([row(record({ id: 4 }))]);
+    const tr = rowOf(4);
+    expect(within(tr).getByText("Pending")).toBeInTheDocument();
+    expect(tr.querySelector(".status-pending .spinner")).not.toBeNull();
+    expect(within(tr).getAllByLabelText("not ready yet")).toHaveLength(5);
+    expect(within(tr).queryByRole("button", { name: /View of image #4/ })).toBeNull();
+  });
+
+  it("shows a processed image with a thumbnail of each of the five views and their pixel size", () => {
+    renderTable([row(processed(5, { shots: [shot("neck", { width: 300, height: 200 }), ...processed(5).shots.slice(1)] }))]);
+    const tr = rowOf(5);
+    expect(within(tr).getByText("Processed")).toBeInTheDocument();
+    for (const title of ["Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View"]) {
+      expect(within(tr).getByRole("button", { name: `Open ${title} of image #5 full size` })).toBeInTheDocument();
+    }
+    expect(within(tr).getByText("300 × 200")).toBeInTheDocument();
+    expect(tr.querySelector(".spinner")).toBeNull();
+  });
+
+  it("marks a view cut below catalogue resolution", () => {
+    renderTable([row(processed(6, { shots: [shot("neck", { lowResolution: true })] }))]);
+    expect(within(rowOf(6)).getByText("low resolution")).toBeInTheDocument();
+  });
+
+  it("shows a failed image with its reason", () => {
+    renderTable([row(record({ id: 7, status: "failed", error: "no person found in the image" }))]);
+    const tr = rowOf(7);
+    expect(within(tr).getByText("Failed")).toBeInTheDocument();
+    expect(within(tr).getByText("no person found in the image")).toBeInTheDocument();
+  });
+
+  it("shows why a view was skipped in that view's column", () => {
+    const shots = processed(8).shots.filter((candidate) => candidate.label !== "waist");
+    renderTable([row(processed(8, { shots, skipped: [{ label: "waist", title: "Waist View", reason: "hips are not visible" }] }))]);
+    const cells = within(rowOf(8)).getAllByRole("cell");
+    expect(cells[6]).toHaveTextContent("Skipped: hips are not visible");
+    expect(within(cells[5]).getByRole("button", { name: "Open Zoomed View of image #8 full size" })).toBeInTheDocument();
+  });
+
+  it("marks a resubmitted duplicate on its existing row", () => {
+    renderTable([row(processed(9), { resubmitted: true }), row(processed(10))]);
+    expect(within(rowOf(9)).getByText("resubmitted")).toBeInTheDocument();
+    expect(within(rowOf(10)).queryByText("resubmitted")).toBeNull();
+  });
+
+  it("shows a row whose record is still loading as loading, not as pending", () => {
+    renderTable([row(record({ id: 11, url: "" }), { loaded: false })]);
+    expect(within(rowOf(11)).getByText("Loading…")).toBeInTheDocument();
+  });
+
+  it("lists the newest image first and sorts by id the other way when asked", async () => {
+    renderTable([row(record({ id: 2 })), row(record({ id: 12 })), row(record({ id: 7 }))]);
+    const ids = () => screen.getAllByText(/^#\d+$/).map((element) => element.textContent);
+    expect(ids()).toEqual(["#12", "#7", "#2"]);
+    await userEvent.click(screen.getByRole("button", { name: /^ID/ }));
+    expect(ids()).toEqual(["#2", "#7", "#12"]);
+    expect(screen.getByRole("columnheader", { name: /^ID/ })).toHaveAttribute("aria-sort", "ascending");
+  });
+
+  it("filters the rows by status", async () => {
+    renderTable([row(record({ id: 1 })), row(processed(2)), row(record({ id: 3, status: "failed", error: "x" }))]);
+    await userEvent.selectOptions(screen.getByLabelText("Show"), "Failed (1)");
+    expect(screen.getAllByText(/^#\d+$/).map((element) => element.textContent)).toEqual(["#3"]);
+  });
+
+  it("opens a view with its label and size when its thumbnail is clicked", async () => {
+    const onOpen = renderTable([row(processed(13))]);
+    await userEvent.click(screen.getByRole("button", { name: "Open Sleeve View of image #13 full size" }));
+    expect(onOpen).toHaveBeenCalledWith({ url: "/media/posecraft/views/sleeve.jpg", label: "Sleeve View", imageId: 13, width: 640, height: 800 });
+  });
+});
