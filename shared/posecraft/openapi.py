@@ -20,6 +20,9 @@ def openapi_spec(settings: Settings) -> dict:
     }
     return {
         "openapi": "3.0.3",
+        # The limits as numbers, for clients that check before sending (the web page reads maxUploadBytes).
+        "x-limits": {"maxUploadBytes": settings.max_upload_bytes, "maxBatchUrls": settings.max_batch_urls,
+                     "maxStatusIds": settings.max_status_ids},
         "info": {
             "title": "PoseCraft API",
             "version": "1.0.0",
