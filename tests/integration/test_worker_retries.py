@@ -1,0 +1,164 @@
+"""The worker's handling of failures, on the real Redis, MongoDB and S3: bounded retries for transient errors,
+no retry for permanent ones, dead letters for malformed messages, waiting out a MongoDB outage, and SIGTERM.
+
+Each test runs its own worker on a database and queue of its own (so the stack's worker never takes these jobs),
+in this process for the mechanics and as `python -m pose_worker` for the signal.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+import pytest
+
+from posecraft.config import Settings
+from posecraft.queue import JobQueue, job_message
+from posecraft.repository import ImageRepository
+from pose_worker.worker import Worker
+
+
+@pytest.fixture
+def worker_settings(settings) -> Settings:
+    run = uuid.uuid4().hex[:10]
+    return dataclasses.replace(settings, mongo_db=f"worker_{run}", queue_name=f"worker.{run}", job_max_attempts=3,
+                               job_retry_delay=0.2, fetch_read_timeout=1.0)
+
+
+@pytest.fixture
+def repository(worker_settings):
+    repository = ImageRepository.from_settings(worker_settings)
+    repository.ensure_indexes()
+    yield repository
+    repository.close()
+
+
+@pytest.fixture
+def queue(worker_settings):
+    queue = JobQueue.from_settings(worker_settings)
+    yield queue
+    queue.close()
+
+
+@pytest.fixture
+def running_worker(worker_settings):
+    """A worker consuming in a thread of this process; stopped (as SIGTERM would) after the test."""
+    worker = Worker.from_settings(worker_settings)
+    thread = threading.Thread(target=worker.run, name="test-worker", daemon=True)
+    thread.start()
+    yield worker
+    worker.stop()
+    thread.join(10)
+
+
+def submit(repository, queue, url: str) -> int:
+    """Record a URL and queue its job, as the ingest service does."""
+    record, _ = repository.submit(url, "url")
+    queue.publish(job_message(record["_id"], record["url"], None))
+    return record["_id"]
+
+
+def wait_until_done(repository, image_id: int, timeout: float = 30) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        record = repository.get(image_id)
+        if record["status"] != "pending":
+            return record
+        time.sleep(0.1)
+    raise AssertionError(f"image {image_id} still pending after {timeout} s: {repository.get(image_id)}")
+
+
+def test_a_transient_error_is_retried_a_bounded_number_of_times_then_failed_with_the_last_reason(
+        local_origin, repository, queue, worker_settings, running_worker):
+    before = local_origin.count("/status/503")
+
+    record = wait_until_done(repository, submit(repository, queue, local_origin.url("status/503")))
+
+    assert record["status"] == "failed"
+    assert record["error"] == "the URL answered 503"
+    assert record["attempts"] == worker_settings.job_max_attempts
+    assert local_origin.count("/status/503") - before == worker_settings.job_max_attempts
+
+
+def test_a_permanent_error_fails_at_once_without_a_retry(local_origin, repository, queue, running_worker):
+    before = local_origin.count("/status/404")
+
+    record = wait_until_done(repository, submit(repository, queue, local_origin.url("status/404")))
+
+    assert (record["status"], record["error"], record["attempts"]) == ("failed", "the URL answered 404", 1)
+    assert local_origin.count("/status/404") - before == 1
+
+
+def test_a_malformed_message_goes_to_dead_letters_and_the_worker_carries_on(local_origin, repository, queue,
+                                                                              running_worker):
+    queue.publish({"image": "not a job"})
+    queue.publish({"id": 987654321, "url": "http://example.com/a.jpg", "key": None})  # no such record
+    image_id = submit(repository, queue, local_origin.url("html"))
+
+    record = wait_until_done(repository, image_id)
+
+    assert record["error"] == "not an image: got text/html"
+    assert queue.dead_letter_depth() == 2
+    assert queue.depth() == 0
+
+
+def test_a_job_whose_deliveries_never_finish_is_failed_once_the_bound_is_reached(local_origin, repository, queue,
+                                                                                  worker_settings, running_worker):
+    # As if earlier workers had died during this job each time it was delivered (attempts counted, no outcome).
+    record, _ = repository.submit(local_origin.photo_url("bus.jpg"), "url")
+    for _ in range(worker_settings.job_max_attempts):
+        repository.record_attempt(record["_id"])
+    queue.publish(job_message(record["_id"], record["url"], None))
+
+    done = wait_until_done(repository, record["_id"])
+
+    assert done["status"] == "failed"
+    assert done["error"] == f"gave up after {worker_settings.job_max_attempts} attempts: processing never finished"
+
+
+def test_the_worker_waits_for_mongodb_and_records_the_outcome_when_it_returns(local_origin, backing_services,
+                                                                              repository, queue, running_worker):
+    record, _ = repository.submit(local_origin.url("status/404"), "url")
+    backing_services.stop("mongo")
+    try:
+        queue.publish(job_message(record["_id"], record["url"], None))
+        time.sleep(3)  # the worker has the job and cannot read its record
+        assert queue.depth() == 0
+    finally:
+        backing_services.start("mongo")
+
+    done = wait_until_done(repository, record["_id"])
+
+    assert (done["status"], done["error"]) == ("failed", "the URL answered 404")
+
+
+def test_sigterm_during_a_retry_wait_gives_the_job_back_and_exits(local_origin, backing_services, repository, queue,
+                                                                  worker_settings, tmp_path):
+    env = backing_services.env()
+    env.update(MONGO_DB=worker_settings.mongo_db, QUEUE_NAME=worker_settings.queue_name, JOB_RETRY_DELAY="60")
+    log = tmp_path / "worker.log"
+    worker = subprocess.Popen([sys.executable, "-m", "pose_worker"], env=env, stdout=subprocess.DEVNULL,
+                              stderr=log.open("wb"), start_new_session=True)
+    try:
+        before = local_origin.count("/status/502")
+        image_id = submit(repository, queue, local_origin.url("status/502"))
+        deadline = time.monotonic() + 30
+        while local_origin.count("/status/502") == before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.5)  # the first try failed; the worker now waits 60 s to try again
+
+        os.kill(worker.pid, signal.SIGTERM)
+        code = worker.wait(10)
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+    assert code == 0, log.read_text()[-2000:]
+    assert repository.get(image_id)["status"] == "pending"
+    assert queue.depth() == 1
