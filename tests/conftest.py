@@ -6,7 +6,8 @@
   It is a `posecraft.devstack.DevStack`: `.stop("redis")`, `.start("redis")`, `.kill("mongo")`, `.restart("s3")`.
 - `settings`: the Settings of those servers for tests: the local origin may be fetched (loopback allowed for
   127.0.0.1 and its port), short fetch timeouts, a short queue visibility timeout and an 8 MiB upload limit
-  (so the over-size tests send little). View URLs point at S3 directly.
+  (so the over-size tests send little), 3 tries 0.5 s apart for a transient job failure. View URLs point at S3
+  directly.
 - `system`: the same stack plus both Flask services under gunicorn, the pose worker and nginx in front, each
   started when its code is present. `.base_url` is nginx; `.settings` is what every process got (view URLs
   under `<base_url>/media`); `.kill_worker()` / `.start_worker()` and the methods above for faults.
@@ -47,6 +48,9 @@ def backing_services(local_origin, tmp_path_factory):
         fetch_read_timeout=3.0,
         queue_visibility_timeout=10,
         max_upload_bytes=8 * 1024 * 1024,
+        # A URL that keeps timing out ends failed in seconds (3 tries, 0.5 s then 1 s apart), not a minute.
+        job_max_attempts=3,
+        job_retry_delay=0.5,
     )
     stack = DevStack(settings, run_dir=folder / "run", data_dir=folder / "data", ports=Ports.free())
     _stacks.append(stack)
