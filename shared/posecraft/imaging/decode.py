@@ -24,8 +24,9 @@ Image.MAX_IMAGE_PIXELS = None
 
 SUPPORTED_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF")
 _DISPLAY_NAMES = {"WEBP": "WebP", "MPO": "JPEG"}
-# MPO is the multi-picture JPEG that phone cameras write; its first picture is a plain JPEG.
-_OPEN_FORMATS = SUPPORTED_FORMATS + ("MPO",)
+# MPO is the multi-picture JPEG that phone cameras write; its first picture is a plain JPEG. Pillow's JPEG opener
+# reads it (reporting "MPO"); naming "MPO" to Image.open raises KeyError on Pillow 13, which registers no MPO opener.
+_OPEN_FORMATS = SUPPORTED_FORMATS
 _SUPPORTED_LIST = "JPEG, PNG, WebP, GIF, BMP or TIFF"
 
 POSE_MAX_SIDE = 1024
