@@ -115,6 +115,13 @@ class Storage:
         return True
 
     @_unavailable
+    def list_keys(self, prefix: str) -> list[str]:
+        keys = []
+        for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+            keys.extend(item["Key"] for item in page.get("Contents", []))
+        return keys
+
+    @_unavailable
     def ping(self) -> None:
         try:
             self._client.head_bucket(Bucket=self.bucket)

@@ -92,14 +92,12 @@ class Ingest:
         extension, content_type = _STORED_AS[image_format]
         key = upload_key(hashlib.sha256(data).hexdigest(), extension)
         self._prepare()
-        self.queue.ping()
         url = self.storage.put(key, data, content_type)
         return self._submit(url, "upload", key)
 
     def submit_url(self, url: object) -> Submission:
         checked = check_submitted_url(url, self.settings)
         self._prepare()
-        self.queue.ping()
         return self._submit(checked, "url", None)
 
     def submit_urls(self, urls: object) -> list[Submission]:
@@ -107,7 +105,6 @@ class Ingest:
         order each URL first appears."""
         checked = self.check_batch(urls)
         self._prepare()
-        self.queue.ping()
         return [self._submit(url, "url", None) for url in checked]
 
     def check_batch(self, urls: object) -> list[str]:

@@ -1,0 +1,82 @@
+"""POST /api/process with an image: judged by decoding, stored in S3 under its content hash, recorded and queued."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+from pathlib import Path
+
+import requests
+from PIL import Image
+
+PHOTOS = Path(__file__).parents[1] / "photos"
+
+
+def upload(client, data: bytes, filename: str = "photo.jpg"):
+    return client.post("/api/process", data={"file": (io.BytesIO(data), filename)})
+
+
+def test_an_uploaded_photo_is_stored_recorded_pending_and_queued_once(ingest_client, records, job_queue, storage):
+    photo = (PHOTOS / "bus.jpg").read_bytes()
+
+    response = upload(ingest_client, photo, "bus.jpg")
+
+    assert response.status_code == 202
+    body = response.get_json()
+    key = f"uploads/{hashlib.sha256(photo).hexdigest()}.jpg"
+    assert body == {"id": body["id"], "url": storage.public_url(key), "status": "pending", "duplicate": False}
+    record = records.get(body["id"])
+    assert (record["status"], record["url"], record["key"], record["source"]) == ("pending", body["url"], key, "upload")
+    assert job_queue.depth() == 1
+    # The stored original is the uploaded file, readable by anyone at the record's URL (what the page links to).
+    public = requests.get(body["url"], timeout=5)
+    assert public.status_code == 200 and public.content == photo
+    assert public.headers["Content-Type"] == "image/jpeg"
+
+
+def test_the_same_file_uploaded_again_is_the_same_record_and_is_not_queued_again(ingest_client, records, job_queue):
+    photo = (PHOTOS / "grace_hopper.jpg").read_bytes()
+    first = upload(ingest_client, photo, "hopper.jpg").get_json()
+
+    # Another name and another declared type: the content decides.
+    again = ingest_client.post("/api/process", data={"file": (io.BytesIO(photo), "other-name.png", "image/png")})
+
+    assert again.status_code == 202
+    assert again.get_json() == {**first, "duplicate": True}
+    assert records.count() == 1
+    assert job_queue.depth() == 1
+
+
+def test_a_data_url_of_a_png_is_judged_by_its_bytes_and_stored_as_png(ingest_client, records, storage):
+    photo = (PHOTOS / "basketball1.png").read_bytes()
+    data_url = "data:image/jpeg;base64," + base64.b64encode(photo).decode()  # the declared type is wrong on purpose
+
+    response = ingest_client.post("/api/process", json={"imageData": data_url})
+
+    assert response.status_code == 202
+    key = f"uploads/{hashlib.sha256(photo).hexdigest()}.png"
+    assert response.get_json()["url"] == storage.public_url(key)
+    assert storage.get(key) == photo
+
+
+def test_every_supported_format_is_accepted(ingest_client, records):
+    base = Image.open(PHOTOS / "messi5.jpg").convert("RGB").resize((320, 200))
+    for image_format in ("JPEG", "PNG", "WEBP", "GIF", "BMP", "TIFF"):
+        buffer = io.BytesIO()
+        base.save(buffer, image_format)
+        response = upload(ingest_client, buffer.getvalue(), f"photo.{image_format.lower()}")
+        assert response.status_code == 202, (image_format, response.get_json())
+    assert records.count() == 6
+
+
+def test_a_failed_upload_submitted_again_is_queued_again(ingest_client, records, job_queue):
+    photo = (PHOTOS / "messi5.jpg").read_bytes()
+    first = upload(ingest_client, photo).get_json()
+    records.mark_failed(first["id"], "no person found in the image")
+
+    again = upload(ingest_client, photo)
+
+    assert again.status_code == 202
+    assert again.get_json() == {**first, "status": "pending", "duplicate": False}
+    assert records.get(first["id"])["error"] is None
+    assert job_queue.depth() == 2
