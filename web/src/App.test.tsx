@@ -40,7 +40,7 @@ describe("sending URLs", () => {
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("Nothing was sent: 1 entry is not an absolute http(s) URL.");
     expect(alert).toHaveTextContent("www.example.com/2.jpg — not an absolute URL");
-    expect(fetchMock).not.toHaveBeenCalled();
+    expect(calls(fetchMock, "/api/process-batch")).toHaveLength(0);
     expect(screen.getByLabelText("Image URLs")).toHaveValue("https://a.test/1.jpg\nwww.example.com/2.jpg");
   });
 
@@ -70,6 +70,7 @@ describe("sending URLs", () => {
       if (url.pathname === "/api/process-batch") {
         return { status: 202, body: { items: [{ id: 21, url: "https://a.test/1.jpg", status: "pending", duplicate: false }] } };
       }
+      if (url.pathname !== "/api/image-status") return { status: 404, body: { error: "not found" } };
       polls += 1;
       return { status: 200, body: { items: [polls < 2 ? record({ id: 21 }) : processed(21)] } };
     });
@@ -134,12 +135,15 @@ describe("uploading photos", () => {
     );
   });
 
-  it("refuses a photo over the upload limit without sending it", async () => {
-    const fetchMock = serve(() => ({ status: 500, body: {} }));
-    render(<App maxUploadBytes={1000} />);
+  it("refuses a photo over the limit the server states without sending it", async () => {
+    const fetchMock = serve((url) =>
+      url.pathname === "/api/openapi.json" ? { status: 200, body: { "x-limits": { maxUploadBytes: 1000 } } } : { status: 500, body: {} },
+    );
+    render(<App />);
+    expect(await screen.findByText(/up to 1000 B each/)).toBeInTheDocument();
     await userEvent.upload(screen.getByLabelText("Choose photos…"), new File([new Uint8Array(2048)], "big.jpg", { type: "image/jpeg" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("big.jpg was not uploaded: is 2.0 kB; the limit is 1000 B");
-    expect(fetchMock).not.toHaveBeenCalled();
+    expect(calls(fetchMock, "/api/process")).toHaveLength(0);
   });
 });
 

@@ -1,5 +1,5 @@
-import { useCallback, useState, type DragEvent } from "react";
-import { submitUrls, uploadImage } from "./api";
+import { useCallback, useEffect, useState, type DragEvent } from "react";
+import { fetchLimits, submitUrls, uploadImage } from "./api";
 import { DEFAULT_MAX_UPLOAD_BYTES, fileProblem } from "./files";
 import {
   batchAcceptedNotice,
@@ -21,7 +21,24 @@ import { UrlForm } from "./components/UrlForm";
 
 const carriesFiles = (event: DragEvent) => event.dataTransfer.types.includes("Files");
 
-export function App({ maxUploadBytes = DEFAULT_MAX_UPLOAD_BYTES }: { maxUploadBytes?: number }) {
+/** The upload limit the server states; until it answers (or if it cannot), the server's default. */
+function useUploadLimit(): number {
+  const [maxBytes, setMaxBytes] = useState(DEFAULT_MAX_UPLOAD_BYTES);
+  useEffect(() => {
+    let current = true;
+    // A failure here only skips the early check: the server still refuses an over-size upload, with its reason.
+    fetchLimits()
+      .then(({ maxUploadBytes }) => current && maxUploadBytes && setMaxBytes(maxUploadBytes))
+      .catch(() => undefined);
+    return () => {
+      current = false;
+    };
+  }, []);
+  return maxBytes;
+}
+
+export function App() {
+  const maxUploadBytes = useUploadLimit();
   const [notice, setNotice] = useState<Notice | null>(null);
   const [opened, setOpened] = useState<OpenImage | null>(null);
   const [uploading, setUploading] = useState(0);

@@ -78,3 +78,10 @@ export async function fetchRecords(ids: number[]): Promise<ImageRecord[]> {
   }
   return records;
 }
+
+/** The limits the server states in its OpenAPI document (`x-limits`); absent fields are not stated. */
+export async function fetchLimits(): Promise<{ maxUploadBytes?: number }> {
+  const spec = await request<{ "x-limits"?: { maxUploadBytes?: unknown } }>("/api/openapi.json");
+  const maxUploadBytes = spec["x-limits"]?.maxUploadBytes;
+  return typeof maxUploadBytes === "number" && maxUploadBytes > 0 ? { maxUploadBytes } : {};
+}
