@@ -71,7 +71,7 @@ class PoseEngine:
             lmk_out["Identity"], lmk_out["Identity_1"], lmk_out["Identity_3"]
         )
 
-    def _run_detector(self, model_input: np.ndarray, image_size: tuple[int, int]) -> list[detector.Detection]:
+    def run_detector(self, model_input: np.ndarray, image_size: tuple[int, int]) -> list[detector.Detection]:
         self._detector.set_tensor(self._det_input, model_input)
         self._detector.invoke()
         raw = self._detector.get_tensor(self._det_boxes)[0]
@@ -82,11 +82,11 @@ class PoseEngine:
         """Every person found, up to MAX_PEOPLE: the detector is run again with the people found so far
         blanked out until it finds nobody new (one extra run for a photo of one person)."""
         model_input = detector.letterbox_input(image)
-        found = self._run_detector(model_input, image.size)
+        found = self.run_detector(model_input, image.size)
         new = found
         while new and len(found) < MAX_PEOPLE:
             model_input = detector.blank_people(model_input, new, image.size)
-            new = self._run_detector(model_input, image.size)[: MAX_PEOPLE - len(found)]
+            new = self.run_detector(model_input, image.size)[: MAX_PEOPLE - len(found)]
             found += new
         return found
 
