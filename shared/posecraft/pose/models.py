@@ -71,9 +71,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _is_installed(models_dir: Path, model: ModelFile) -> bool:
-    path = models_dir / model.name
-    return path.is_file() and _sha256(path) == model.sha256
+def to_install(models_dir: Path) -> list[ModelFile]:
+    """The model files missing from `models_dir` or not matching their pinned hash."""
+    return [m for m in ALL_MODELS if not ((models_dir / m.name).is_file() and _sha256(models_dir / m.name) == m.sha256)]
 
 
 def model_paths(settings: Settings) -> tuple[Path, Path]:
@@ -117,7 +117,7 @@ def _fetch_npm(workdir: Path) -> tarfile.TarFile:
 def install(models_dir: Path, log=print) -> list[str]:
     """Fetch, verify and write every model file not yet present; returns the names written."""
     models_dir.mkdir(parents=True, exist_ok=True)
-    todo = [m for m in ALL_MODELS if not _is_installed(models_dir, m)]
+    todo = to_install(models_dir)
     if not todo:
         log(f"models already installed in {models_dir}")
         return []
