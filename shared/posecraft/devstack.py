@@ -67,9 +67,10 @@ class Ports:
 
     @classmethod
     def fixed(cls, nginx: int = 8080) -> "Ports":
-        """The ports of `make up`: the well-known ones, so the CLI and Settings' defaults reach them."""
+        """The ports of `make up`: the backing servers on their well-known ports (Settings' defaults reach them),
+        the two services on the two ports after nginx's."""
         seaweed = dict(zip(cls.SEAWEED_FLAGS, (9333, 19333, 9340, 19340, 8888, 18888, 18333, 23646, 33646)))
-        return cls(nginx=nginx, ingest=8001, status=8002, redis=6379, mongo=27017, s3=8333, seaweed=seaweed)
+        return cls(nginx=nginx, ingest=nginx + 1, status=nginx + 2, redis=6379, mongo=27017, s3=8333, seaweed=seaweed)
 
     @classmethod
     def free(cls) -> "Ports":
@@ -356,14 +357,15 @@ class DevStack:
         port = self.ports.s3
         argv = [str(BIN_DIR / "weed"), "mini", f"-dir={self._data('s3')}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
                 "-master.telemetry=false", "-admin.ui=false", "-webdav=false", "-s3.port.iceberg=0",
-                "-s3.port.lance=0", f"-s3.port={port}", f"-s3.config={config}", f"-bucket={s.s3_bucket}"]
+                "-s3.port.lance=0", f"-s3.port={port}", f"-s3.config={config}"]
         argv += [f"-{flag}={value}" for flag, value in self.ports.seaweed.items()]
-        return self._process("s3", argv, lambda: _s3_ready(port, s.s3_bucket))
+        return self._process("s3", argv, lambda: _s3_ready(s, port))
 
     def _gunicorn(self, name: str, app: str, port: int) -> ManagedProcess:
         argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
                 str(self.gunicorn_workers), "--worker-class", "gthread", "--threads", "4", "--timeout", "60",
-                "--graceful-timeout", "10", "--access-logfile", "-", "--error-logfile", "-", app]
+                "--graceful-timeout", "10", "--access-logfile", "-", "--error-logfile", "-",
+                "--no-control-socket", app]  # its default control socket is one per user: stacks would share it
         return self._process(name, argv, lambda: http_status(f"http://127.0.0.1:{port}/healthz") == 200)
 
     def _ingest(self) -> ManagedProcess:
@@ -377,15 +379,16 @@ class DevStack:
 
     def _nginx(self) -> ManagedProcess:
         folder = self.run_dir / "nginx"
+        log = self.run_dir / "nginx.log"
         folder.mkdir(exist_ok=True)
         folder.chmod(0o755)  # worker processes read and write their temp files here
         (folder / "posecraft.conf").write_text(render_template(
             (NGINX_DIR / "posecraft.conf.template").read_text(), self.nginx_values()))
         (folder / "nginx.conf").write_text(render_template(
             (NGINX_DIR / "nginx.dev.conf.template").read_text(),
-            {"RUN_DIR": str(folder), "USER_DIRECTIVE": _nginx_user_directive()}))
-        argv = [_binary("nginx"), "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e",
-                str(folder / "error.log"), "-g", "daemon off;"]
+            {"RUN_DIR": str(folder), "ERROR_LOG": str(log), "USER_DIRECTIVE": _nginx_user_directive()}))
+        argv = [_binary("nginx"), "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(log),
+                "-g", "daemon off;"]
         port = self.ports.nginx
         return self._process("nginx", argv, lambda: port_open(port), stop_signal=signal.SIGQUIT)
 
@@ -408,13 +411,13 @@ class DevStack:
 
 
 def seaweed_identities(settings: Settings) -> dict:
-    """SeaweedFS's s3.json: the services' key may do everything; anonymous readers may only GET objects of the
-    bucket (the view URLs a browser opens), never list it or write."""
+    """SeaweedFS's s3.json: the services' key may do everything; anonymous requests may do nothing but what the
+    bucket policy allows (Storage.ensure_bucket: GET of an object, never a listing or a write)."""
     return {"identities": [
         {"name": "posecraft",
          "credentials": [{"accessKey": settings.s3_access_key, "secretKey": settings.s3_secret_key}],
          "actions": ["Admin", "Read", "List", "Tagging", "Write"]},
-        {"name": "anonymous", "actions": [f"Read:{settings.s3_bucket}"]},
+        {"name": "anonymous", "actions": []},
     ]}
 
 
@@ -455,16 +458,20 @@ def _mongo_ping(port: int) -> bool:
         client.close()
 
 
-def _s3_ready(port: int, bucket: str) -> bool:
-    # The gateway answers before `-bucket` has created the bucket: ready once a missing key of the bucket is
-    # reported as NoSuchKey rather than NoSuchBucket.
-    try:
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/{bucket}/devstack-readiness-probe", timeout=2)
-    except urllib.error.HTTPError as error:
-        return error.code == 404 and b"NoSuchKey" in error.read()
-    except OSError:
+def _s3_ready(settings: Settings, port: int) -> bool:
+    # The gateway answers before its filer is ready: ready once the bucket (with its public-read policy) can be
+    # made, which is also what the services would otherwise do on their first request.
+    if http_status(f"http://127.0.0.1:{port}/healthz") != 200:
         return False
-    return True
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    from posecraft.storage import Storage
+
+    try:
+        Storage.from_settings(settings).ensure_bucket()
+        return True
+    except (BotoCoreError, ClientError):
+        return False
 
 
 # --- python -m posecraft.devstack up --------------------------------------------------------------------------
