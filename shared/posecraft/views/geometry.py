@@ -68,9 +68,10 @@ def plan_view(recipe: ViewRecipe, body: Body, image_size: tuple[int, int], min_s
         return SkippedView(recipe.label, recipe.title, f"needs {' and '.join(missing)}: not visible")
     if body.torso is None:
         return SkippedView(recipe.label, recipe.title, "needs the hips or both shoulders to measure the body: not visible")
-    region = recipe.region(body)
-    aspect = recipe.aspect if abs(region.axis[1]) >= abs(region.axis[0]) else recipe.aspect[::-1]
-    box, padded = fit_box(_bounds(region.points, image_size), recipe.margin * body.torso, aspect, image_size)
+    region = _bounds(recipe.region(body), image_size)
+    margin = recipe.margin * body.torso
+    aspect = recipe.aspect if region[3] - region[1] >= region[2] - region[0] else recipe.aspect[::-1]
+    box, padded = fit_box(region, margin, aspect, image_size)
     low_resolution = min(box[2] - box[0], box[3] - box[1]) < min_side
     return ViewBox(recipe.label, recipe.title, box, low_resolution, padded)
 

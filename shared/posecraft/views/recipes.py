@@ -2,7 +2,8 @@
 
 A recipe names the keypoints it cannot do without, the region the view must show (points built from keypoints,
 offsets in torso lengths along the body's own axes), a margin around that region (in torso lengths) and the
-aspect ratio of the view for an upright body. `posecraft.views.geometry` turns a recipe into a box.
+aspect ratio of the view (portrait ratios turn landscape for a region wider than tall). `posecraft.views.geometry`
+turns a recipe into a box.
 """
 from __future__ import annotations
 
@@ -25,20 +26,14 @@ class Requirement:
 
 
 @dataclass(frozen=True)
-class Region:
-    points: tuple[Point, ...]  # what the view must show
-    # The direction the view runs along; a portrait ratio turns landscape when this lies closer to horizontal.
-    axis: Point
-
-
-@dataclass(frozen=True)
 class ViewRecipe:
     label: str
     title: str
     requires: tuple[Requirement, ...]
-    region: Callable[[Body], Region]
+    region: Callable[[Body], tuple[Point, ...]]  # the points the view must show
     margin: float  # around the region, in torso lengths
-    aspect: tuple[int, int]  # width:height for an upright body
+    # width:height of a region taller than wide; turned for a wider one (a person lying down, a kick, an arm held out).
+    aspect: tuple[int, int]
 
 
 A_SHOULDER = Requirement("a shoulder", ((kp.LEFT_SHOULDER,), (kp.RIGHT_SHOULDER,)))
@@ -53,14 +48,13 @@ def _visible(body: Body, indices: Iterable[int]) -> list[Point]:
     return [body.points[i] for i in indices if i in body.points]
 
 
-def neck_region(body: Body) -> Region:
+def neck_region(body: Body) -> tuple[Point, ...]:
     """The neckline and collar: from the mouth to below the shoulder line, shoulder to shoulder."""
-    shoulders = body.centre(kp.SHOULDERS)
-    below_collar = body.along(shoulders, up=-0.3)
-    return Region((*_visible(body, kp.MOUTH), *_visible(body, kp.SHOULDERS), below_collar), body.up)
+    below_collar = body.along(body.centre(kp.SHOULDERS), up=-0.3)
+    return (*_visible(body, kp.MOUTH), *_visible(body, kp.SHOULDERS), below_collar)
 
 
-def sleeve_region(body: Body) -> Region:
+def sleeve_region(body: Body) -> tuple[Point, ...]:
     """The better-visible arm, shoulder to wrist (ties go to the longer arm in the picture: it faces the camera)."""
     arms = [arm for arm in (kp.LEFT_ARM, kp.RIGHT_ARM) if body.visible(*arm)]
 
@@ -69,43 +63,39 @@ def sleeve_region(body: Body) -> Region:
         s, e, w = (body.points[i] for i in arm)
         return (round(shown, 1), math.dist(s, e) + math.dist(e, w))
 
-    arm = max(arms, key=clarity)
-    shoulder, elbow, wrist = (body.points[i] for i in arm)
-    axis = (wrist[0] - shoulder[0], wrist[1] - shoulder[1])
-    return Region((shoulder, elbow, wrist), axis if axis != (0.0, 0.0) else body.up)
+    return tuple(body.points[i] for i in max(arms, key=clarity))
 
 
-def zoom_region(body: Body) -> Region:
+def zoom_region(body: Body) -> tuple[Point, ...]:
     """The garment's upper body: the collar down to just below the hips."""
     shoulders, hips = body.centre(kp.SHOULDERS), body.centre(kp.HIPS)
-    return Region(
-        (*_visible(body, kp.SHOULDERS), *_visible(body, kp.HIPS), body.along(shoulders, up=0.2), body.along(hips, up=-0.1)),
-        body.up,
+    return (
+        *_visible(body, kp.SHOULDERS),
+        *_visible(body, kp.HIPS),
+        body.along(shoulders, up=0.2),
+        body.along(hips, up=-0.1),
     )
 
 
-def waist_region(body: Body) -> Region:
+def waist_region(body: Body) -> tuple[Point, ...]:
     """The waistline (above the hip joints) and the hips, the body's width either side."""
     hips = body.centre(kp.HIPS)
-    return Region(
-        (
-            *_visible(body, kp.HIPS),
-            body.along(hips, up=0.4),
-            body.along(hips, up=-0.15),
-            body.along(hips, across=0.35),
-            body.along(hips, across=-0.35),
-        ),
-        body.up,
+    return (
+        *_visible(body, kp.HIPS),
+        body.along(hips, up=0.4),
+        body.along(hips, up=-0.15),
+        body.along(hips, across=0.35),
+        body.along(hips, across=-0.35),
     )
 
 
-def length_region(body: Body) -> Region:
+def length_region(body: Body) -> tuple[Point, ...]:
     """The whole garment length: the whole person, from above the head to the feet."""
     points = list(body.points.values())
     head = body.centre((kp.NOSE,)) or body.centre(kp.MOUTH)
     if head:
         points.append(body.along(head, up=0.3))  # the crown is about this far above the nose
-    return Region(tuple(points), body.up)
+    return tuple(points)
 
 
 DEFAULT_RECIPES: tuple[ViewRecipe, ...] = (
