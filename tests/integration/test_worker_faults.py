@@ -1,0 +1,86 @@
+"""The stack's worker process under faults: killed with -9 mid-job, stopped with SIGTERM mid-job.
+
+The job is made long enough to be caught in the middle: its URL (/slow on the local origin) answers after 2 s,
+inside the tests' 3 s read timeout.
+"""
+from __future__ import annotations
+
+import time
+import uuid
+
+import boto3
+import requests
+
+from posecraft.repository import ImageRepository
+
+SLOW_SECONDS = 2
+
+
+def submit_slow_url(system, local_origin) -> tuple[int, str]:
+    url = local_origin.url(f"slow?seconds={SLOW_SECONDS}&run={uuid.uuid4().hex}")
+    answer = requests.post(f"{system.base_url}/api/process-batch", json={"imageUrls": [url]}, timeout=30)
+    assert answer.status_code == 202, answer.text
+    return answer.json()["items"][0]["id"], url
+
+
+def wait_for_fetches(local_origin, count: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while local_origin.count("/slow") < count:
+        assert time.monotonic() < deadline, f"the worker did not fetch /slow within {timeout} s"
+        time.sleep(0.05)
+
+
+def wait_until_done(repository: ImageRepository, image_id: int, timeout: float) -> dict:
+    deadline = time.monotonic() + timeout
+    while (record := repository.get(image_id))["status"] == "pending":
+        assert time.monotonic() < deadline, f"image {image_id} still pending after {timeout} s"
+        time.sleep(0.2)
+    return record
+
+
+def stored_view_keys(settings, image_id: int) -> list[str]:
+    s3 = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, aws_access_key_id=settings.s3_access_key,
+                      aws_secret_access_key=settings.s3_secret_key, region_name=settings.s3_region)
+    listing = s3.list_objects_v2(Bucket=settings.s3_bucket, Prefix=f"views/{image_id}/")
+    return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+def test_a_worker_killed_mid_job_gets_the_job_again_and_records_it_once(system, local_origin):
+    repository = ImageRepository.from_settings(system.settings)
+    fetches = local_origin.count("/slow")
+    image_id, url = submit_slow_url(system, local_origin)
+    wait_for_fetches(local_origin, fetches + 1)
+
+    system.kill_worker()  # kill -9 while it waits for the slow URL: the message stays unacknowledged
+    time.sleep(SLOW_SECONDS + 0.5)
+    assert repository.get(image_id)["status"] == "pending"
+    system.start_worker()
+
+    # Redelivered once the queue's visibility timeout has passed.
+    record = wait_until_done(repository, image_id, timeout=system.settings.queue_visibility_timeout + 30)
+
+    assert record["status"] == "processed", record["error"]
+    assert record["attempts"] == 2
+    assert local_origin.count("/slow") == fetches + 2
+    assert repository.count({"url": url}) == 1
+    keys = [shot["url"].split(f"/{system.settings.s3_bucket}/", 1)[1] for shot in record["shots"]]
+    assert keys and stored_view_keys(system.settings, image_id) == sorted(keys)
+    for shot in record["shots"]:
+        assert requests.get(shot["url"], timeout=10).status_code == 200
+
+
+def test_sigterm_mid_job_lets_the_worker_finish_the_job_before_it_exits(system, local_origin):
+    repository = ImageRepository.from_settings(system.settings)
+    fetches = local_origin.count("/slow")
+    image_id, _ = submit_slow_url(system, local_origin)
+    wait_for_fetches(local_origin, fetches + 1)
+
+    worker = system.processes["worker"]
+    system.stop("worker")  # SIGTERM, then waits for the process to exit
+    exit_code = worker.popen.returncode
+    system.start_worker()
+
+    assert exit_code == 0
+    record = repository.get(image_id)
+    assert (record["status"], record["attempts"]) == ("processed", 1)
+    assert local_origin.count("/slow") == fetches + 1
