@@ -245,12 +245,13 @@ class DevStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
 
     @classmethod
-    def for_development(cls, environ: Mapping[str, str] = os.environ, nginx_port: int = 8080) -> "DevStack":
-        """`make up`: fixed ports, data in Settings.data_dir (.data/), run files in .run/, real servers from the
+    def for_development(cls, environ: Mapping[str, str] = os.environ, nginx_port: int = 8080,
+                        run_dir: Path = REPO_ROOT / ".run") -> "DevStack":
+        """`make up`: fixed ports, data in Settings.data_dir (.data/), logs in .run/, real servers from the
         environment where it names them."""
         settings = Settings.from_env(environ)
         manage = tuple(name for name in BACKING if not environ.get(EXTERNAL_MARKERS[name]))
-        return cls(settings, run_dir=REPO_ROOT / ".run", data_dir=Path(settings.data_dir),
+        return cls(settings, run_dir=run_dir, data_dir=Path(settings.data_dir),
                    ports=Ports.fixed(nginx_port), manage=manage, gunicorn_workers=2)
 
     # -- what the processes share --
@@ -300,6 +301,14 @@ class DevStack:
 
     def start(self, name: str) -> ManagedProcess:
         """Start `name` (again, after stop or kill) and wait until it is ready."""
+        if name in self.processes and self.processes[name].running:
+            return self.processes[name]
+        port = getattr(self.ports, name, None)
+        if port is not None and port_open(port):
+            # Checked first: a readiness probe would otherwise be answered by the program already there.
+            hint = f"; or point {EXTERNAL_MARKERS[name]} at it" if name in EXTERNAL_MARKERS else ""
+            raise StackError(f"cannot start {name}: port {port} is already in use by another program "
+                             f"(stop it{hint})")
         process = self.processes.get(name) or self._build(name)
         process.env = self.env()
         self.processes[name] = process
@@ -477,8 +486,8 @@ def _s3_ready(settings: Settings, port: int) -> bool:
 # --- python -m posecraft.devstack up --------------------------------------------------------------------------
 
 
-def up(nginx_port: int) -> int:
-    stack = DevStack.for_development(nginx_port=nginx_port)
+def up(nginx_port: int, run_dir: Path) -> int:
+    stack = DevStack.for_development(nginx_port=nginx_port, run_dir=run_dir)
     if port_open(nginx_port):
         print(f"port {nginx_port} is already in use: is PoseCraft already running? "
               f"(choose another with --port)", file=sys.stderr)
@@ -509,6 +518,7 @@ def up(nginx_port: int) -> int:
         print(error, file=sys.stderr)
         return 1
     finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not leave half the stack running
         print("stopping...", flush=True)
         stack.stop_all()
 
@@ -517,9 +527,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m posecraft.devstack", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     up_parser = commands.add_parser("up", help="start the whole stack on 127.0.0.1 and wait for Ctrl-C")
-    up_parser.add_argument("--port", type=int, default=8080, help="nginx's port (default 8080)")
+    up_parser.add_argument("--port", type=int, default=8080,
+                           help="nginx's port (default 8080); the two services take the next two")
+    up_parser.add_argument("--run-dir", type=Path, default=REPO_ROOT / ".run",
+                           help="where the logs and nginx's files go (default .run/)")
     args = parser.parse_args(argv)
-    return up(args.port)
+    return up(args.port, args.run_dir)
 
 
 if __name__ == "__main__":
