@@ -1,0 +1,150 @@
+"""analyze_photo on real photos: the views a catalogue team would check by eye, checked by numbers.
+
+Needs the model files (`python -m posecraft.pose.models install`).
+"""
+from __future__ import annotations
+
+import functools
+import io
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from posecraft.config import Settings
+from posecraft.errors import NoPersonFound
+from posecraft.pipeline import PhotoAnalysis, analyze_photo
+
+PHOTOS = Path(__file__).parents[1] / "photos"
+FULL_BODY = ["bus.jpg", "basketball1.png", "messi5.jpg"]
+UPPER_BODY = ["astronaut.png", "grace_hopper.jpg"]
+MIN_VISIBILITY = 0.5
+
+NOSE, MOUTH, SHOULDERS, HIPS = 0, (9, 10), (11, 12), (23, 24)
+ARMS = ((11, 13, 15), (12, 14, 16))
+FEET = (27, 28, 29, 30, 31, 32)
+# The keypoints each view is built around (those of them the model sees).
+ANCHORS = {
+    "neck": MOUTH + SHOULDERS,
+    "zoom": SHOULDERS + HIPS,
+    "waist": HIPS,
+    "length": SHOULDERS + FEET,
+}
+
+
+@functools.lru_cache(maxsize=None)
+def analysis_of(name: str) -> PhotoAnalysis:
+    return analyze_photo((PHOTOS / name).read_bytes(), Settings.from_env({}))
+
+
+def visible(analysis: PhotoAnalysis, indices) -> list[tuple[float, float]]:
+    return [analysis.keypoints[i][:2] for i in indices if analysis.keypoints[i][2] >= MIN_VISIBILITY]
+
+
+def torso(analysis: PhotoAnalysis) -> float:
+    k = analysis.keypoints
+    shoulders = np.mean([k[i][:2] for i in SHOULDERS], axis=0)
+    hips = np.mean([k[i][:2] for i in HIPS], axis=0)
+    return float(math.dist(shoulders, hips))
+
+
+def too_close_to_the_edge(points, box, image_size, margin) -> list[tuple[float, float]]:
+    """The points less than `margin` px inside the box, except towards a box side the image's edge cut."""
+    x0, y0, x1, y1 = box
+    width, height = image_size
+    return [
+        (x, y) for x, y in points
+        if not ((x - x0 >= margin or x0 <= 0) and (x1 - x >= margin or x1 >= width)
+                and (y - y0 >= margin or y0 <= 0) and (y1 - y >= margin or y1 >= height))
+    ]
+
+
+@pytest.mark.parametrize("name", FULL_BODY)
+def test_full_body_photo_gets_all_five_views(name):
+    assert [view.label for view in analysis_of(name).views] == ["neck", "sleeve", "zoom", "waist", "length"]
+    assert analysis_of(name).skipped == []
+
+
+@pytest.mark.parametrize("name", FULL_BODY + UPPER_BODY)
+def test_every_view_holds_its_anchor_keypoints_with_a_margin(name):
+    analysis = analysis_of(name)
+    for view in analysis.views:
+        # A padded view (the photo is too small for the ratio) holds its region edge to edge: no margin asked.
+        margin = 0.0 if view.padded else 0.05 * torso(analysis)
+        if view.label == "sleeve":  # one whole arm, either
+            arms = [visible(analysis, arm) for arm in ARMS]
+            assert any(
+                not too_close_to_the_edge(arm, view.box, analysis.image_size, margin) for arm in arms if len(arm) == 3
+            ), f"the sleeve view {view.box} holds no whole arm with {margin:.0f} px to spare"
+        else:
+            points = visible(analysis, ANCHORS[view.label])
+            assert not too_close_to_the_edge(points, view.box, analysis.image_size, margin), view
+
+
+@pytest.mark.parametrize("name", FULL_BODY + UPPER_BODY)
+def test_no_view_is_stretched(name):
+    for view in analysis_of(name).views:
+        x0, y0, x1, y1 = view.box
+        with Image.open(io.BytesIO(view.data)) as pixels:
+            assert pixels.format == "JPEG"
+            assert pixels.size == (view.width, view.height) == (x1 - x0, y1 - y0), view.label
+
+
+@pytest.mark.parametrize("name", FULL_BODY)
+def test_length_view_of_a_full_body_photo_holds_head_to_feet(name):
+    analysis = analysis_of(name)
+    (length,) = [view for view in analysis.views if view.label == "length"]
+    x0, y0, x1, y1 = length.box
+    for x, y in visible(analysis, (NOSE,) + FEET):
+        assert x0 <= x <= x1 and y0 <= y <= y1
+
+
+@pytest.mark.parametrize("name", UPPER_BODY)
+def test_upper_body_photo_skips_the_views_that_need_legs_with_a_reason(name):
+    analysis = analysis_of(name)
+    skipped = {view.label: view.reason for view in analysis.skipped}
+    assert "length" in skipped and "ankles or feet" in skipped["length"]
+    assert "waist" in skipped and "hips" in skipped["waist"]
+    assert "neck" in [view.label for view in analysis.views]
+
+
+def test_overlay_is_drawn_on_the_full_photo_when_asked():
+    data = (PHOTOS / "messi5.jpg").read_bytes()
+    assert analyze_photo(data, Settings.from_env({})).overlay is None
+    overlay = analyze_photo(data, Settings.from_env({}), overlay=True).overlay
+    with Image.open(PHOTOS / "messi5.jpg") as original:
+        assert overlay.size == original.size
+        assert np.abs(np.asarray(overlay, dtype=int) - np.asarray(original.convert("RGB"), dtype=int)).max() > 100
+
+
+def test_12_megapixel_jpeg_gives_keypoints_and_views_in_full_size_pixels():
+    with Image.open(PHOTOS / "bus.jpg") as small:
+        big = small.resize((small.width * 4, small.height * 4), Image.Resampling.BILINEAR)
+    data = io.BytesIO()
+    big.save(data, "JPEG", quality=92)
+    analysis = analyze_photo(data.getvalue(), Settings.from_env({}))
+    assert analysis.image_size == big.size
+    # The pose ran on a quarter-size draft decode; scaled up, it lands where the small photo's pose does x4.
+    small_points = np.array(analysis_of("bus.jpg").keypoints)[:, :2] * 4
+    big_points = np.array(analysis.keypoints)[:, :2]
+    assert np.hypot(*(big_points - small_points).T).mean() < 4 * 3.0  # 3 px of the pose input
+    for view in analysis.views:
+        assert 0 <= view.box[0] < view.box[2] <= big.width and 0 <= view.box[1] < view.box[3] <= big.height
+        assert not view.low_resolution
+
+
+def test_photo_without_a_person_fails_with_no_person_found():
+    data = io.BytesIO()
+    Image.linear_gradient("L").resize((800, 600)).convert("RGB").save(data, "JPEG")
+    with pytest.raises(NoPersonFound, match="no person found in the image"):
+        analyze_photo(data.getvalue(), Settings.from_env({}))
+
+
+def test_webp_views_when_the_settings_ask_for_webp():
+    analysis = analyze_photo((PHOTOS / "messi5.jpg").read_bytes(), Settings.from_env({}, view_format="webp"))
+    for view in analysis.views:
+        assert view.content_type == "image/webp"
+        with Image.open(io.BytesIO(view.data)) as pixels:
+            assert pixels.format == "WEBP" and pixels.size == (view.width, view.height)
