@@ -162,3 +162,27 @@ def test_sigterm_during_a_retry_wait_gives_the_job_back_and_exits(local_origin, 
     assert code == 0, log.read_text()[-2000:]
     assert repository.get(image_id)["status"] == "pending"
     assert queue.depth() == 1
+
+
+def test_a_job_caught_by_an_s3_restart_is_retried_and_completes(local_origin, backing_services, repository, queue,
+                                                                  worker_settings):
+    # Tries 2 s then 4 s apart: S3 is back (about 1 s to start) before the last one.
+    patient = dataclasses.replace(worker_settings, job_retry_delay=2.0)
+    worker = Worker.from_settings(patient)
+    thread = threading.Thread(target=worker.run, name="test-worker", daemon=True)
+    backing_services.stop("s3")
+    try:
+        thread.start()
+        image_id = submit(repository, queue, local_origin.photo_url("messi5.jpg"))
+        time.sleep(1)
+    finally:
+        backing_services.start("s3")
+    try:
+        record = wait_until_done(repository, image_id)
+    finally:
+        worker.stop()
+        thread.join(10)
+
+    assert record["status"] == "processed", record["error"]
+    assert record["attempts"] >= 2
+    assert record["shots"]
