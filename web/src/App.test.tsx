@@ -172,7 +172,7 @@ describe("after a reload", () => {
 });
 
 describe("the lightbox", () => {
-  it("shows a view full size with its label, pixel size and a download link, and Esc closes it", async () => {
+  it("shows a view full size with its label, pixel size and a download link, keeps Tab inside, and Esc closes it", async () => {
     localStorage.setItem("posecraft.imageIds", "[8]");
     serve(() => ({ status: 200, body: { items: [processed(8)] } }));
     render(<App />);
@@ -182,7 +182,12 @@ describe("the lightbox", () => {
     expect(dialog).toHaveAccessibleName("Length View · image #8, 640 × 800 px");
     expect(within(dialog).getByRole("link", { name: "Download" })).toHaveAttribute("href", "/media/posecraft/views/length.jpg");
     expect(within(dialog).getByRole("img")).toHaveAttribute("src", "/media/posecraft/views/length.jpg");
-    expect(within(dialog).getByRole("button", { name: /Close/ })).toHaveFocus();
+    const close = within(dialog).getByRole("button", { name: /Close/ });
+    expect(close).toHaveFocus();
+    await userEvent.tab();
+    expect(within(dialog).getByRole("link", { name: "Download" })).toHaveFocus();
+    await userEvent.tab();
+    expect(close).toHaveFocus();
     await userEvent.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(thumb).toHaveFocus();

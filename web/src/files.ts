@@ -10,7 +10,7 @@ export function formatBytes(bytes: number): string {
 /** Why a picked file cannot be uploaded, or null when it may be sent. The server checks the bytes again. */
 export function fileProblem(file: File, maxBytes: number): string | null {
   if (!file.type.startsWith("image/")) {
-    return `is not an image (${file.type || "unknown type"}); choose a JPEG, PNG or WebP photo`;
+    return `is not an image (${file.type || "unknown type"}); choose a photo (JPEG, PNG, WebP, GIF, BMP or TIFF)`;
   }
   if (file.size === 0) {
     return "is empty";

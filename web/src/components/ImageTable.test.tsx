@@ -68,6 +68,12 @@ describe("ImageTable", () => {
     expect(within(rowOf(10)).queryByText("resubmitted")).toBeNull();
   });
 
+  it("names the source of a pasted URL and calls an upload an uploaded photo", () => {
+    renderTable([row(processed(14)), row(processed(15, { url: `${window.location.origin}/media/posecraft/uploads/ab12.jpg` }))]);
+    expect(within(rowOf(14)).getByText("https://cdn.example.com/look-14.jpg")).toBeInTheDocument();
+    expect(within(rowOf(15)).getByText("uploaded photo")).toBeInTheDocument();
+  });
+
   it("shows a row whose record is still loading as loading, not as pending", () => {
     renderTable([row(record({ id: 11, url: "" }), { loaded: false })]);
     expect(within(rowOf(11)).getByText("Loading…")).toBeInTheDocument();

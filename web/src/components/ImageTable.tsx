@@ -19,6 +19,15 @@ const STATUS_TEXT: Record<Status, string> = { pending: "Pending", processed: "Pr
 /** A URL the browser can show: the record's url is the pasted address or the uploaded original under /media/. */
 const isDisplayable = (url: string) => /^(https?:\/\/|\/)/i.test(url);
 
+/** An uploaded original lives in the store under /media/ on the page's own origin; a pasted URL is elsewhere. */
+function isUpload(url: string): boolean {
+  try {
+    return new URL(url, window.location.href).origin === window.location.origin;
+  } catch {
+    return false;
+  }
+}
+
 function Thumbnail({ image, onOpen }: { image: OpenImage; onOpen: (image: OpenImage) => void }) {
   return (
     <button type="button" className="thumb" onClick={() => onOpen(image)} aria-label={`Open ${image.label} of image #${image.imageId} full size`}>
@@ -108,9 +117,9 @@ export function ImageTable({ rows, onOpen }: { rows: ImageRow[]; onOpen: (image:
                 resubmitted
               </span>
             )}
-            {row.url && !row.url.startsWith("/") && (
+            {row.url && (
               <p className="source" title={row.url}>
-                {row.url}
+                {isUpload(row.url) ? "uploaded photo" : row.url}
               </p>
             )}
           </div>

@@ -12,6 +12,7 @@ export interface OpenImage {
 
 /** The image at full size over the page; Esc, the close button or a click outside closes it. */
 export function Lightbox({ image, onClose }: { image: OpenImage; onClose: () => void }) {
+  const dialog = useRef<HTMLDivElement>(null);
   const closeButton = useRef<HTMLButtonElement>(null);
   const [natural, setNatural] = useState<{ width: number; height: number } | null>(null);
 
@@ -20,6 +21,19 @@ export function Lightbox({ image, onClose }: { image: OpenImage; onClose: () => 
     closeButton.current?.focus();
     const onKey = (event: KeyboardEvent) => {
       if (event.key === "Escape") onClose();
+      if (event.key === "Tab") keepFocusInside(event);
+    };
+    // Tab and Shift+Tab cycle through the dialog's own controls, never the page behind it.
+    const keepFocusInside = (event: KeyboardEvent) => {
+      const controls = dialog.current?.querySelectorAll<HTMLElement>("a[href], button") ?? [];
+      if (controls.length === 0) return;
+      const first = controls[0];
+      const last = controls[controls.length - 1];
+      const leaving = event.shiftKey ? document.activeElement === first : document.activeElement === last;
+      if (leaving || !dialog.current?.contains(document.activeElement)) {
+        event.preventDefault();
+        (event.shiftKey ? last : first).focus();
+      }
     };
     document.addEventListener("keydown", onKey);
     return () => {
@@ -34,6 +48,7 @@ export function Lightbox({ image, onClose }: { image: OpenImage; onClose: () => 
   return (
     <div className="lightbox-backdrop" onClick={onClose}>
       <div
+        ref={dialog}
         className="lightbox"
         role="dialog"
         aria-modal="true"

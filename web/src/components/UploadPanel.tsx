@@ -7,7 +7,7 @@ export function UploadPanel({ maxBytes, uploading, onFiles }: { maxBytes: number
   return (
     <section className="panel upload" aria-labelledby={`${inputId}-heading`}>
       <h2 id={`${inputId}-heading`}>Upload photos</h2>
-      <p className="hint">Drop photos anywhere on the page, or choose them. JPEG, PNG or WebP, up to {formatBytes(maxBytes)} each.</p>
+      <p className="hint">Drop photos anywhere on the page, or choose them: JPEG, PNG, WebP, GIF, BMP or TIFF, up to {formatBytes(maxBytes)} each.</p>
       <input
         id={inputId}
         className="visually-hidden"
