@@ -2,12 +2,13 @@
 
 - A transient failure (a URL timing out or answering 5xx, S3 unavailable) is tried again after
   job_retry_delay, then twice that, ..., up to job_max_attempts tries in all; then the record is failed
-  with the last reason. A permanent one (not an image, no person, 404) fails at once.
+  with the last reason. A permanent one (not an image, no person, 404) fails at once. The worker waits out
+  the delay holding the message, then gives it back to the queue, where it is delivered next.
 - The attempt count lives in the record, so an image whose processing kills the worker every time
   (each delivery ends without an outcome) is failed once its deliveries reach the bound.
 - While MongoDB cannot be reached the outcome cannot be recorded: the worker waits for it, holding the
   message, and never acks a job whose record was not updated.
-- stop() (SIGTERM): the job in hand finishes; a job waiting out a retry delay goes back to the queue.
+- stop() (SIGTERM): the try in hand finishes; a job waiting out a retry delay goes back to the queue at once.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ log = logging.getLogger("pose_worker")
 T = TypeVar("T")
 MAX_STORE_WAIT = 10.0
 
-JOBS = Counter("posecraft_jobs_total", "Jobs by outcome", ["outcome"])  # processed, failed, retried, requeued, ...
+JOBS = Counter("posecraft_jobs_total", "Jobs by outcome", ["outcome"])  # processed, failed, retried, duplicate, ...
 QUEUE_DEPTH = Gauge("posecraft_queue_depth", "Jobs waiting in the queue (read when scraped)")
 
 
@@ -69,20 +70,19 @@ class Worker:
         self._stopping.set()
 
     def handle(self, job: dict, message: Message) -> None:
-        image_id = job["id"]
         try:
             done = self._run(job)
         except _Stopping:
+            log.info("stopping: job given back to the queue", extra={"image_id": job["id"]})
             done = False
         if done:
             message.ack()
         else:
-            JOBS.labels("requeued").inc()
-            log.info("job given back to the queue", extra={"image_id": image_id})
             message.requeue()
 
     def _run(self, job: dict) -> bool:
-        """True once the job needs no more work (the record is updated, or there is no record)."""
+        """One try at the job. True once it needs no more work (the record says processed or failed, or there
+        is no record); False to give it back to the queue for the next try."""
         image_id = job["id"]
         record = self._wait_for_stores(lambda: self.repository.get(image_id))
         if record is None:
@@ -97,25 +97,26 @@ class Worker:
             return True
 
         limit = self.settings.job_max_attempts
-        while True:
-            attempt = self._wait_for_stores(lambda: self.repository.record_attempt(image_id))
-            if attempt > limit:
-                failure = Failure(f"gave up after {limit} attempts: processing never finished", True)
-            else:
-                failure = self._attempt(record, attempt)
-                if failure is None:
-                    return True
-            if failure.permanent or attempt >= limit:
-                self._wait_for_stores(lambda: self.repository.mark_failed(image_id, failure.reason))
-                JOBS.labels("failed").inc()
-                log.warning("job failed: %s", failure.reason, extra={"image_id": image_id, "attempt": attempt})
+        attempt = self._wait_for_stores(lambda: self.repository.record_attempt(image_id))
+        if attempt > limit:
+            # Earlier deliveries ended with no outcome: the worker died during each (a crash on this image?).
+            failure = Failure(f"gave up after {limit} attempts: processing never finished", True)
+        else:
+            failure = self._attempt(record, attempt)
+            if failure is None:
                 return True
-            JOBS.labels("retried").inc()
-            delay = self.settings.job_retry_delay * 2 ** (attempt - 1)
-            log.warning("job will be tried again in %g s: %s", delay, failure.reason,
-                        extra={"image_id": image_id, "attempt": attempt})
-            if self._stopping.wait(delay):
-                raise _Stopping
+        if failure.permanent or attempt >= limit:
+            self._wait_for_stores(lambda: self.repository.mark_failed(image_id, failure.reason))
+            JOBS.labels("failed").inc()
+            log.warning("job failed: %s", failure.reason, extra={"image_id": image_id, "attempt": attempt})
+            return True
+        JOBS.labels("retried").inc()
+        delay = self.settings.job_retry_delay * 2 ** (attempt - 1)
+        log.warning("job will be tried again in %g s: %s", delay, failure.reason,
+                    extra={"image_id": image_id, "attempt": attempt})
+        # Each try is its own delivery: the queue's visibility timeout then only has to outlast one try.
+        self._stopping.wait(delay)
+        return False
 
     def _attempt(self, record: dict, attempt: int) -> Failure | None:
         image_id = record["_id"]
