@@ -6,7 +6,8 @@ views of one photo are encoded on both cores. Pixels are never stretched; they a
 """
 from __future__ import annotations
 
-import io
+import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -89,13 +90,23 @@ def crop(image: Image.Image, box: Box) -> Image.Image:
 
 
 def encode(pixels: Image.Image, fmt: str, quality: int) -> bytes:
-    out = io.BytesIO()
-    if fmt == "jpeg":
-        # libjpeg optimises the Huffman tables of a progressive JPEG by itself.
-        pixels.save(out, "JPEG", quality=quality, progressive=True, icc_profile=SRGB_PROFILE)
-    else:
-        pixels.save(out, "WEBP", quality=quality, icc_profile=SRGB_PROFILE)
-    return out.getvalue()
+    # Pillow holds the GIL for a whole progressive JPEG encode into a BytesIO, but releases it while it encodes
+    # into a file descriptor: an in-memory file lets the views of one photo encode on both cores at once.
+    with _memory_file() as out:
+        if fmt == "jpeg":
+            # libjpeg optimises the Huffman tables of a progressive JPEG by itself.
+            pixels.save(out, "JPEG", quality=quality, progressive=True, icc_profile=SRGB_PROFILE)
+        else:
+            pixels.save(out, "WEBP", quality=quality, icc_profile=SRGB_PROFILE)
+        out.flush()
+        out.seek(0)
+        return out.read()
+
+
+def _memory_file():
+    if hasattr(os, "memfd_create"):
+        return open(os.memfd_create("posecraft-view", os.MFD_CLOEXEC), "w+b")
+    return tempfile.TemporaryFile()
 
 
 @lru_cache(maxsize=1)
