@@ -1,5 +1,5 @@
 // The page against a scripted API: what the user sees for each answer the server can give.
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
@@ -124,6 +124,25 @@ describe("uploading photos", () => {
     expect(calls(fetchMock, "/api/process")).toHaveLength(1);
     expect((calls(fetchMock, "/api/process")[0][1]!.body as FormData).get("file")).toBeInstanceOf(File);
     expect(await screen.findByText("#40")).toBeInTheDocument();
+  });
+
+  it("uploads every photo dropped on the page, one request each", async () => {
+    let nextId = 50;
+    const fetchMock = serve((url) =>
+      url.pathname === "/api/process"
+        ? { status: 202, body: { id: nextId++, url: `/media/posecraft/uploads/${nextId}.jpg`, status: "pending", duplicate: false } }
+        : { status: 200, body: { items: [] } },
+    );
+    const { container } = render(<App />);
+    const page = container.querySelector(".app")!;
+    const photos = ["front.jpg", "back.png"].map((name) => new File([new Uint8Array(64)], name, { type: name.endsWith("png") ? "image/png" : "image/jpeg" }));
+    fireEvent.dragOver(page, { dataTransfer: { types: ["Files"], files: photos } });
+    expect(screen.getByText("Drop photos to upload")).toBeInTheDocument();
+    fireEvent.drop(page, { dataTransfer: { types: ["Files"], files: photos } });
+    await waitFor(() => expect(screen.getByText("2 photos queued")).toBeInTheDocument());
+    expect(screen.queryByText("Drop photos to upload")).toBeNull();
+    const sentNames = calls(fetchMock, "/api/process").map(([, init]) => ((init!.body as FormData).get("file") as File).name);
+    expect(sentNames.sort()).toEqual(["back.png", "front.jpg"]);
   });
 
   it("shows the server's reason when it refuses the bytes", async () => {
