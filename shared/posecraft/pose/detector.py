@@ -14,7 +14,7 @@ INPUT_SIZE = 224
 MIN_SCORE = 0.5
 NMS_IOU = 0.3
 SCORE_CLIP = 100.0  # mediapipe clips logits before the sigmoid
-# The detector reports the most salient person and rarely a second one beside it; others are found by
+# The detector reports the most salient person and seldom a second one beside it; others are found by
 # running it again with the people already found blanked out (a band along each body axis).
 BLANK_HALF_WIDTH = 0.45  # of the body radius
 BLANK_HALF_LENGTH = 1.25  # of the body radius: the landmark ROI's half side

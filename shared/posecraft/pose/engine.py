@@ -19,7 +19,6 @@ from posecraft.pose.models import model_paths
 from posecraft.pose.runtimes import load_interpreter
 
 MIN_PRESENCE = 0.5  # mediapipe's min_tracking_confidence default: below it the landmarks are not a person
-MAX_PEOPLE = 6  # each person counted costs one more detector run (~8 ms)
 
 Keypoint = tuple[float, float, float]
 
@@ -79,15 +78,13 @@ class PoseEngine:
         return detector.decode(raw, logits, image_size)
 
     def detect(self, image: Image.Image) -> list[detector.Detection]:
-        """Every person found, up to MAX_PEOPLE: the detector is run again with the people found so far
-        blanked out until it finds nobody new (one extra run for a photo of one person)."""
+        """The people found in two detector passes: the detector reports the most salient person and seldom
+        a second one beside it, so the second pass runs with the people of the first blanked out. Three or
+        more people may be counted as two: the count tells one person from several, at one extra run."""
         model_input = detector.letterbox_input(image)
         found = self.run_detector(model_input, image.size)
-        new = found
-        while new and len(found) < MAX_PEOPLE:
-            model_input = detector.blank_people(model_input, new, image.size)
-            new = self.run_detector(model_input, image.size)[: MAX_PEOPLE - len(found)]
-            found += new
+        if found:
+            found += self.run_detector(detector.blank_people(model_input, found, image.size), image.size)
         return found
 
     def landmarks(self, pixels: np.ndarray, roi: landmarks.Roi) -> tuple[np.ndarray, float]:

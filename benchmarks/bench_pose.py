@@ -1,0 +1,225 @@
+"""The pose pipeline on 12 MP JPEGs: per-stage medians and images per second per core, beside
+(a) mediapipe's own pipeline, (b) npm sharp cutting the same views, (c) the Pillow floor (decode + the same views,
+no pose). A script that prints numbers, not a test.
+
+    .venv/bin/python benchmarks/bench_pose.py [--reps 5] [--mediapipe-python /tmp/mpvenv/bin/python]
+                                              [--sharp-modules /tmp/sharpbench/node_modules]
+
+(a) and (b) run in throwaway environments (see mediapipe_pose.py and sharp_views.mjs); either is left out, with
+the reason printed, when its environment is missing. Inputs: the real photos of tests/photos upscaled with
+Pillow LANCZOS to ~12 MP and saved as JPEG q92 (made once, kept in --work).
+
+Wall time is what one photo takes from bytes in memory to view files on disk; CPU time counts every thread,
+so "per core" = 1 / CPU seconds per image: what each of the machine's cores can sustain with one worker each.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from PIL import Image
+
+from posecraft.config import Settings
+from posecraft.imaging.decode import decode_image
+from posecraft.pipeline import analyze_photo
+from posecraft.pose.engine import get_engine
+from posecraft.views.geometry import ViewBox
+from posecraft.views.render import render_views
+
+HERE = Path(__file__).resolve().parent
+PHOTOS = HERE.parent / "tests" / "photos"
+PHOTO_NAMES = ["bus.jpg", "basketball1.png", "messi5.jpg", "astronaut.png", "grace_hopper.jpg"]
+TARGET_PIXELS = 12_000_000
+
+
+def make_inputs(work: Path) -> list[Path]:
+    """Each real photo upscaled to ~12 MP (LANCZOS) and saved as a q92 JPEG; made once."""
+    paths = []
+    for name in PHOTO_NAMES:
+        path = work / f"{Path(name).stem}-12mp.jpg"
+        if not path.exists():
+            with Image.open(PHOTOS / name) as im:
+                factor = math.sqrt(TARGET_PIXELS / (im.width * im.height))
+                big = im.convert("RGB").resize((round(im.width * factor), round(im.height * factor)), Image.Resampling.LANCZOS)
+            big.save(path, "JPEG", quality=92)
+        paths.append(path)
+    return paths
+
+
+def timed(function):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function()
+    return result, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def median_ms(values) -> float:
+    return statistics.median(values) * 1000
+
+
+def write_views(views, folder: Path) -> None:
+    for view in views:
+        (folder / f"{view.label}.jpg").write_bytes(view.data)
+
+
+def bench_posecraft(inputs: list[Path], settings: Settings, reps: int, out: Path) -> dict:
+    """analyze_photo + writing the views, as the CLI does; the stages from the pipeline's own timings."""
+    stages = {"decode": [], "pose": [], "views": [], "write": [], "total": [], "cpu": []}
+    pose_only = {"wall": [], "cpu": []}
+    boxes = {}
+    engine = get_engine(settings)
+    for path in inputs:
+        data = path.read_bytes()
+        analysis = analyze_photo(data, settings)  # warm-up; its boxes are what sharp and the floor cut
+        boxes[path] = [view.box for view in analysis.views]
+        pose_image = decode_image(data, max_pixels=settings.max_image_pixels).pose_image
+        pose_image.save(out / f"{path.stem}-pose.png")
+        for _ in range(reps):
+            def whole():
+                result = analyze_photo(data, settings)
+                started = time.perf_counter()
+                write_views(result.views, out)
+                return result, time.perf_counter() - started
+
+            (result, write_s), wall, cpu = timed(whole)
+            for stage in ("decode", "pose", "views"):
+                stages[stage].append(result.seconds[stage])
+            stages["write"].append(write_s)
+            stages["total"].append(wall)
+            stages["cpu"].append(cpu)
+            _, wall, cpu = timed(lambda: engine.estimate(pose_image))
+            pose_only["wall"].append(wall)
+            pose_only["cpu"].append(cpu)
+    return {"stages": stages, "pose_only": pose_only, "boxes": boxes}
+
+
+def bench_pillow_floor(inputs: list[Path], boxes: dict, settings: Settings, reps: int, out: Path) -> dict:
+    """Pillow decode of the full JPEG + the same views cropped, encoded (same code and threads) and written."""
+    walls, cpus = [], []
+    for path in inputs:
+        data = path.read_bytes()
+        plans = [ViewBox(f"v{i}", "", box, False) for i, box in enumerate(boxes[path])]
+
+        def floor():
+            with Image.open(io.BytesIO(data)) as im:
+                image = im.convert("RGB")
+            write_views(render_views(image, plans, fmt=settings.view_format, quality=settings.view_quality), out)
+
+        floor()
+        for _ in range(reps):
+            _, wall, cpu = timed(floor)
+            walls.append(wall)
+            cpus.append(cpu)
+    return {"wall": walls, "cpu": cpus}
+
+
+def bench_mediapipe(python: Path, inputs: list[Path], out: Path, reps: int) -> dict | str:
+    if not python.exists():
+        return f"not measured: {python} missing (python -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install mediapipe==0.10.21)"
+    pairs = [f"{path}:{out / f'{path.stem}-pose.png'}" for path in inputs]
+    done = subprocess.run([python, HERE / "mediapipe_pose.py", str(reps), *pairs], capture_output=True, text=True)
+    if done.returncode != 0:
+        return f"not measured: mediapipe_pose.py failed: {done.stderr.strip()[-500:]}"
+    runs = json.loads(done.stdout)
+    merged = {key: [pair for photo in runs.values() for pair in photo[key]] for key in ("decode", "pose_full", "pose_small")}
+    merged["found"] = all(photo["found"] for photo in runs.values())
+    return merged
+
+
+def bench_sharp(modules: Path, inputs: list[Path], boxes: dict, out: Path, reps: int) -> dict | str:
+    if not (modules / "sharp").exists():
+        return f"not measured: {modules}/sharp missing (mkdir /tmp/sharpbench && cd /tmp/sharpbench && npm install sharp@0.35)"
+    photos = []
+    for path in inputs:
+        with Image.open(path) as im:
+            photos.append({"path": str(path), "width": im.width, "height": im.height, "boxes": boxes[path]})
+    job = out / "sharp-job.json"
+    job.write_text(json.dumps({"reps": reps, "out_dir": str(out), "photos": photos}))
+    env = {**os.environ, "NODE_PATH": str(modules)}
+    done = subprocess.run(["node", HERE / "sharp_views.mjs", job], capture_output=True, text=True, env=env)
+    if done.returncode != 0:
+        return f"not measured: sharp_views.mjs failed: {done.stderr.strip()[-500:]}"
+    runs = json.loads(done.stdout)
+    return {"wall": [pair[0] for photo in runs.values() for pair in photo], "cpu": [pair[1] for photo in runs.values() for pair in photo]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reps", type=int, default=5, help="repetitions per photo (after one warm-up)")
+    parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "posecraft-bench"), help="inputs and outputs")
+    parser.add_argument("--mediapipe-python", default="/tmp/mpvenv/bin/python")
+    parser.add_argument("--sharp-modules", default="/tmp/sharpbench/node_modules")
+    args = parser.parse_args()
+
+    work = Path(args.work)
+    out = work / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    settings = Settings.from_env()
+    inputs = make_inputs(work)
+    sizes = []
+    for path in inputs:
+        with Image.open(path) as im:
+            sizes.append(f"{im.width}x{im.height}")
+
+    ours = bench_posecraft(inputs, settings, args.reps, out)
+    floor = bench_pillow_floor(inputs, ours["boxes"], settings, args.reps, out)
+    mediapipe = bench_mediapipe(Path(args.mediapipe_python), inputs, out, args.reps)
+    sharp = bench_sharp(Path(args.sharp_modules), inputs, ours["boxes"], out, args.reps)
+
+    stages = ours["stages"]
+    views_per_photo = statistics.mean(len(b) for b in ours["boxes"].values())
+    print(f"PoseCraft pose benchmark  {time.strftime('%Y-%m-%d %H:%M %Z')}  {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
+    print(f"inputs: {len(inputs)} photos ({', '.join(sizes)}), JPEG q92, {args.reps} runs each after a warm-up; "
+          f"model {settings.pose_model}, runtime {settings.pose_runtime}, {settings.pose_threads} threads; "
+          f"{views_per_photo:.1f} views per photo, {settings.view_format} q{settings.view_quality}")
+    print()
+    print("PoseCraft, per photo (median ms)")
+    for stage, label in [("decode", "decode (pose copy + full size)"), ("pose", "pose (on the pose copy)"),
+                         ("views", "crop + encode views"), ("write", "write view files"), ("total", "total (wall)"),
+                         ("cpu", "CPU time, all threads")]:
+        print(f"  {label:34s} {median_ms(stages[stage]):8.1f}")
+    total_ms, cpu_ms = median_ms(stages["total"]), median_ms(stages["cpu"])
+    print(f"  {'images/s, one stream (wall)':34s} {1000 / total_ms:8.2f}")
+    print(f"  {'images/s per core (1 / CPU s)':34s} {1000 / cpu_ms:8.2f}")
+    pose_ms = median_ms(ours["pose_only"]["wall"])
+    print(f"  {'pose alone on the pose copy':34s} {pose_ms:8.1f}  (CPU {median_ms(ours['pose_only']['cpu']):.1f})")
+    print()
+    print("Comparisons (median ms per photo)")
+    floor_ms = median_ms(floor["wall"])
+    print(f"  (c) Pillow floor: decode + same views, no pose   {floor_ms:8.1f}  (CPU {median_ms(floor['cpu']):.1f})")
+    if isinstance(sharp, str):
+        print(f"  (b) sharp 0.35: {sharp}")
+    else:
+        sharp_ms = median_ms(sharp["wall"])
+        print(f"  (b) sharp 0.35: same crops + encodes, no decode  {sharp_ms:8.1f}  (CPU {median_ms(sharp['cpu']):.1f})")
+    if isinstance(mediapipe, str):
+        print(f"  (a) mediapipe 0.10.21: {mediapipe}")
+    else:
+        mp_full = median_ms([w for w, _ in mediapipe["pose_full"]])
+        mp_small = median_ms([w for w, _ in mediapipe["pose_small"]])
+        mp_decode = median_ms([w for w, _ in mediapipe["decode"]])
+        print(f"  (a) mediapipe 0.10.21 pose on the 12 MP array    {mp_full:8.1f}  (CPU {median_ms([c for _, c in mediapipe['pose_full']]):.1f})")
+        print(f"      mediapipe pose on the same pose copy         {mp_small:8.1f}  (CPU {median_ms([c for _, c in mediapipe['pose_small']]):.1f})")
+        print(f"      its input: Pillow full decode to an array    {mp_decode:8.1f}")
+    print()
+    print("Ratios (below 1.0 = PoseCraft faster)")
+    print(f"  PoseCraft total / Pillow floor                      {total_ms / floor_ms:6.2f}")
+    if not isinstance(sharp, str):
+        print(f"  PoseCraft total / sharp crops+encodes (target <= 1) {total_ms / sharp_ms:6.2f}")
+    if not isinstance(mediapipe, str):
+        print(f"  PoseCraft pose stage / mediapipe pose on 12 MP (target <= 1)   {median_ms(stages['pose']) / mp_full:6.2f}")
+        print(f"  PoseCraft pose alone / mediapipe pose, same pose copy         {pose_ms / mp_small:6.2f}")
+        print(f"  PoseCraft total / mediapipe decode + pose (no views)          {total_ms / (mp_decode + mp_full):6.2f}")
+
+
+if __name__ == "__main__":
+    main()
