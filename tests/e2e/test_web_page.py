@@ -63,7 +63,10 @@ def test_uploading_a_photo_shows_its_five_views(page, screenshot):
     screenshot("laptop")
 
     neck = next(shot for shot in record(page, image_id)["shots"] if shot["label"] == "neck")
-    row.get_by_role("button", name=f"Open Neck View of image #{image_id} full size").click()
+    # From the keyboard: Enter on a focused thumbnail opens it, Esc closes it and gives the focus back.
+    neck_button = row.get_by_role("button", name=f"Open Neck View of image #{image_id} full size")
+    neck_button.focus()
+    page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_role("heading")).to_have_text(
         f"Neck View · image #{image_id}, {neck['width']} × {neck['height']} px")
@@ -73,6 +76,7 @@ def test_uploading_a_photo_shows_its_five_views(page, screenshot):
     screenshot("lightbox")
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
+    expect(neck_button).to_be_focused()
 
     # The same photo again: the server answers with the existing record, the page marks that row.
     with page.expect_response("**/api/process") as again:
@@ -82,6 +86,8 @@ def test_uploading_a_photo_shows_its_five_views(page, screenshot):
     expect(table_rows(page)).to_have_count(1)
     expect(row).to_contain_text("resubmitted")
 
+    snackbar(page).get_by_role("button", name="Close message").click()
+    expect(snackbar(page)).to_have_count(0)
     page.set_viewport_size(PHONE)
     wait_until_images_show(page, row)
     assert_fits_the_width(page)
