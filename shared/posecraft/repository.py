@@ -13,7 +13,7 @@ import functools
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
-from pymongo import ASCENDING, MongoClient, ReturnDocument
+from pymongo import ASCENDING, MongoClient, ReturnDocument, uri_parser
 from pymongo.errors import ConnectionFailure, DuplicateKeyError, ServerSelectionTimeoutError
 from pymongo.write_concern import WriteConcern
 
@@ -43,6 +43,19 @@ def _unavailable(method):
     return wrapper
 
 
+def _direct_connection(mongo_url: str) -> dict:
+    """A URL naming one server and no replica set is talked to directly. Otherwise a server that calls itself a
+    one-member replica set (SecantusDB does) and answers a hello with no hosts while it restarts is dropped from
+    the client's topology for good, and every later call fails although the server is back."""
+    if mongo_url.startswith("mongodb+srv://"):
+        return {}  # a cluster found through DNS: let the driver discover it
+    parsed = uri_parser.parse_uri(mongo_url)
+    options = {k.lower() for k in parsed["options"]}
+    if len(parsed["nodelist"]) == 1 and not options & {"replicaset", "directconnection", "loadbalanced"}:
+        return {"directConnection": True}
+    return {}
+
+
 class ImageRepository:
     def __init__(self, client: MongoClient, db_name: str):
         self._client = client
@@ -58,6 +71,7 @@ class ImageRepository:
             serverSelectionTimeoutMS=3000,
             connectTimeoutMS=3000,
             tz_aware=True,
+            **_direct_connection(settings.mongo_url),
         )
         return cls(client, settings.mongo_db)
 
@@ -68,6 +82,10 @@ class ImageRepository:
     def ensure_indexes(self) -> None:
         self._images.create_index([("url", ASCENDING)], unique=True, name="url_unique")
         self._images.create_index([("status", ASCENDING), ("updatedAt", ASCENDING)], name="status_updated")
+        try:
+            self._counters.update_one({"_id": "images"}, {"$setOnInsert": {"seq": 0}}, upsert=True)
+        except DuplicateKeyError:
+            pass  # another process created it at the same moment
 
     @_unavailable
     def ping(self) -> None:
@@ -75,10 +93,16 @@ class ImageRepository:
 
     @_unavailable
     def _next_id(self) -> int:
-        counter = self._counters.find_one_and_update(
-            {"_id": "images"}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
-        )
-        return int(counter["seq"])
+        for _ in range(5):
+            try:
+                counter = self._counters.find_one_and_update(
+                    {"_id": "images"}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+                )
+            except DuplicateKeyError:
+                continue  # two first-ever upserts raced: the counter exists now, increment it
+            if counter is not None:  # SecantusDB answers None to the loser of that race instead
+                return int(counter["seq"])
+        raise ServiceUnavailable("MongoDB did not hand out a new image id; try again")
 
     @_unavailable
     def submit(self, url: str, source: str, key: str | None = None) -> tuple[dict, bool]:
