@@ -186,3 +186,15 @@ def test_a_job_caught_by_an_s3_restart_is_retried_and_completes(local_origin, ba
     assert record["status"] == "processed", record["error"]
     assert record["attempts"] >= 2
     assert record["shots"]
+
+
+def test_the_worker_reconnects_after_a_redis_restart_and_takes_the_next_job(local_origin, backing_services,
+                                                                             repository, queue, running_worker):
+    backing_services.stop("redis")
+    time.sleep(2)  # the worker's connection is gone; it keeps trying
+    backing_services.start("redis")
+
+    record = wait_until_done(repository, submit(repository, queue, local_origin.url("status/404")))
+
+    assert (record["status"], record["error"]) == ("failed", "the URL answered 404")
+    assert queue.depth() == 0
