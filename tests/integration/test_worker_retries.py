@@ -7,6 +7,7 @@ in this process for the mechanics and as `python -m pose_worker` for the signal.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -137,7 +138,7 @@ def test_the_worker_waits_for_mongodb_and_records_the_outcome_when_it_returns(lo
     assert (done["status"], done["error"]) == ("failed", "the URL answered 404")
 
 
-def test_sigterm_during_a_retry_wait_gives_the_job_back_and_exits(local_origin, backing_services, repository, queue,
+def test_sigterm_during_a_retry_wait_gives_the_job_back_and_exits_logging_json_with_the_image_id(local_origin, backing_services, repository, queue,
                                                                   worker_settings, tmp_path):
     env = backing_services.env()
     env.update(MONGO_DB=worker_settings.mongo_db, QUEUE_NAME=worker_settings.queue_name, JOB_RETRY_DELAY="60")
@@ -162,6 +163,9 @@ def test_sigterm_during_a_retry_wait_gives_the_job_back_and_exits(local_origin, 
     assert code == 0, log.read_text()[-2000:]
     assert repository.get(image_id)["status"] == "pending"
     assert queue.depth() == 1
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    about_the_job = [line for line in lines if "502" in line["message"]]
+    assert about_the_job and all(line["image_id"] == image_id for line in about_the_job)
 
 
 def test_a_job_caught_by_an_s3_restart_is_retried_and_completes(local_origin, backing_services, repository, queue,
