@@ -1,12 +1,13 @@
 """The pose engine: both BlazePose models loaded once per process, run on one image, one result.
 
-`get_engine(settings)` returns a cached engine per (models folder, model, runtime, threads); an engine
-is not thread-safe (interpreters hold their tensors), which fits one worker process per core.
+`get_engine(settings)` returns a cached engine per (models folder, model, runtime, threads). Interpreters
+hold their tensors between set and get, so `estimate` runs one image at a time per engine (a lock).
 """
 from __future__ import annotations
 
 import functools
 import math
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +70,7 @@ class PoseEngine:
         self._lmk_points, self._lmk_flag, self._lmk_heatmap = (
             lmk_out["Identity"], lmk_out["Identity_1"], lmk_out["Identity_3"]
         )
+        self._lock = threading.Lock()
 
     def run_detector(self, model_input: np.ndarray, image_size: tuple[int, int]) -> list[detector.Detection]:
         self._detector.set_tensor(self._det_input, model_input)
@@ -102,13 +104,14 @@ class PoseEngine:
         """
         if image.mode != "RGB":
             image = image.convert("RGB")
-        detections = self.detect(image)
         pixels = np.asarray(image)
-        for index in prominence_order(detections, image.size):
-            points, presence = self.landmarks(pixels, landmarks.roi_from_detection(detections[index]))
-            if presence >= MIN_PRESENCE:
-                keypoints = tuple((float(x), float(y), float(vis)) for x, y, vis in points)
-                return PoseResult(len(detections), keypoints, presence)
+        with self._lock:
+            detections = self.detect(image)
+            for index in prominence_order(detections, image.size):
+                points, presence = self.landmarks(pixels, landmarks.roi_from_detection(detections[index]))
+                if presence >= MIN_PRESENCE:
+                    keypoints = tuple((float(x), float(y), float(vis)) for x, y, vis in points)
+                    return PoseResult(len(detections), keypoints, presence)
         raise NoPersonFound()
 
 
