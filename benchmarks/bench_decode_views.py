@@ -10,13 +10,16 @@ this measures decoding and the views, not the pose model. Lines printed, medians
   on a second thread meanwhile; the pose stage would run in that gap);
 - plan: `plan_views`;
 - crop+encode: `render_views`, five views, JPEG q90 progressive on the thread pool;
-- floor: plain Pillow on one thread: one full decode, then crop and encode the same five boxes the same way.
+- floor: plain Pillow on one thread: one full decode, then crop and encode the same five boxes the same way;
+- cpu: process CPU time of our path (decode + plan + views) and of the floor, for images per second per core.
+The machine's load average is printed too: on a shared machine the wall times carry its noise.
 """
 from __future__ import annotations
 
 import argparse
 import io
 import json
+import os
 import statistics
 import time
 from pathlib import Path
@@ -59,12 +62,19 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     args = parser.parse_args()
 
-    print(f"{'photo':<16} {'MB':>4} {'pose copy':>9} {'full':>6} {'plan':>6} {'views':>6} {'total':>6} {'floor':>6}  (ms, medians of {args.rounds})")
-    totals, floors = [], []
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
+    print(
+        f"{'photo':<16} {'MB':>4} {'pose copy':>9} {'full':>6} {'plan':>6} {'views':>6} {'total':>6} {'floor':>6} "
+        f"{'cpu':>6} {'floor cpu':>9}  (ms, medians of {args.rounds})"
+    )
+    totals, floors, cpus, floor_cpus = [], [], [], []
     for seed, photo in enumerate(FULL_BODY):
         data, keypoints = twelve_megapixel(photo, seed)
-        timings: dict[str, list[float]] = {k: [] for k in ("pose_copy", "full", "plan", "views", "total", "floor")}
+        timings: dict[str, list[float]] = {
+            k: [] for k in ("pose_copy", "full", "plan", "views", "total", "floor", "cpu", "floor_cpu")
+        }
         for _ in range(args.rounds):
+            cpu_start = time.process_time()
             start = time.perf_counter()
             decoded = decode_image(data, max_pixels=50_000_000)
             pose_copy = time.perf_counter()
@@ -74,9 +84,11 @@ def main() -> None:
             planned = time.perf_counter()
             views = render_views(image, plans)
             done = time.perf_counter()
+            cpu_done = time.process_time()
             boxes = [p for p in plans if isinstance(p, ViewBox)]
             floor(data, boxes)
             floored = time.perf_counter()
+            cpu_floored = time.process_time()
             for key, value in (
                 ("pose_copy", pose_copy - start),
                 ("full", full - start),
@@ -84,17 +96,27 @@ def main() -> None:
                 ("views", done - planned),
                 ("total", done - start),
                 ("floor", floored - done),
+                ("cpu", cpu_done - cpu_start),
+                ("floor_cpu", cpu_floored - cpu_done),
             ):
                 timings[key].append(value * 1000)
         m = {k: statistics.median(v) for k, v in timings.items()}
         totals.append(m["total"])
         floors.append(m["floor"])
+        cpus.append(m["cpu"])
+        floor_cpus.append(m["floor_cpu"])
         sizes = " ".join(f"{v.label}={v.width}x{v.height}" for v in views)
         print(
             f"{photo:<16} {len(data) / 1e6:>4.1f} {m['pose_copy']:>9.1f} {m['full']:>6.1f} {m['plan']:>6.2f} "
-            f"{m['views']:>6.1f} {m['total']:>6.1f} {m['floor']:>6.1f}  {sizes}"
+            f"{m['views']:>6.1f} {m['total']:>6.1f} {m['floor']:>6.1f} {m['cpu']:>6.1f} {m['floor_cpu']:>9.1f}  {sizes}"
         )
-    print(f"median total (decode + plan + five views) {statistics.median(totals):.1f} ms; Pillow floor {statistics.median(floors):.1f} ms")
+    cpu, floor_cpu = statistics.median(cpus), statistics.median(floor_cpus)
+    print(
+        f"median wall: ours {statistics.median(totals):.1f} ms, Pillow floor {statistics.median(floors):.1f} ms; "
+        f"median cpu: ours {cpu:.1f} ms ({1000 / cpu:.2f} photos/s/core), floor {floor_cpu:.1f} ms "
+        f"({1000 / floor_cpu:.2f} photos/s/core)"
+    )
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":
