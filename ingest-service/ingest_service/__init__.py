@@ -13,7 +13,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__, static_folder=None)
     ingest = Ingest.from_settings(settings)
     app.extensions["ingest"] = ingest
-    init_api(app, settings, checks={
+    init_api(app, settings, service="ingest", checks={
         "mongodb": ingest.repository.ping,
         "redis": ingest.queue.ping,
         "s3": ingest.storage.ping,

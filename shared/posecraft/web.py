@@ -12,10 +12,13 @@ Error statuses (the OpenAPI spec documents the same):
 from __future__ import annotations
 
 import logging
+import os
+import time
 from typing import Callable
 
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from flask_cors import CORS
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from werkzeug.exceptions import HTTPException
 
 from posecraft.config import Settings
@@ -24,6 +27,10 @@ from posecraft.openapi import openapi_spec
 from posecraft.submissions import InvalidBatch, UnusableImage
 
 log = logging.getLogger(__name__)
+
+# Under gunicorn with several workers, set PROMETHEUS_MULTIPROC_DIR (an empty folder) so /metrics adds them all up.
+REQUESTS = Counter("posecraft_http_requests_total", "HTTP requests answered", ["service", "endpoint", "method", "status"])
+LATENCY = Histogram("posecraft_http_request_duration_seconds", "Time to answer an HTTP request", ["service", "endpoint"])
 
 # Domain errors -> status; the first class that matches wins (subclasses before their parents).
 _STATUS_FOR = (
@@ -122,7 +129,33 @@ def health_blueprint(checks: dict[str, Callable[[], None]]) -> Blueprint:
     return bp
 
 
-def init_api(app: Flask, settings: Settings, checks: dict[str, Callable[[], None]]) -> None:
+def _metrics_blueprint(service: str) -> Blueprint:
+    bp = Blueprint("metrics", __name__)
+
+    @bp.before_app_request
+    def start_timer():
+        g.request_started = time.perf_counter()
+
+    @bp.after_app_request
+    def count(response):
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        REQUESTS.labels(service, endpoint, request.method, str(response.status_code)).inc()
+        if "request_started" in g:
+            LATENCY.labels(service, endpoint).observe(time.perf_counter() - g.request_started)
+        return response
+
+    @bp.get("/metrics")
+    def metrics():
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+        return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
+
+    return bp
+
+
+def init_api(app: Flask, settings: Settings, service: str, checks: dict[str, Callable[[], None]]) -> None:
     """The shared behaviour of a PoseCraft API service."""
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     app.json.sort_keys = False
@@ -131,6 +164,7 @@ def init_api(app: Flask, settings: Settings, checks: dict[str, Callable[[], None
         app.register_error_handler(error_class, _handle_domain_error)
     app.register_error_handler(Exception, _handle_unexpected)
     app.register_blueprint(health_blueprint(checks))
+    app.register_blueprint(_metrics_blueprint(service))
     spec = openapi_spec(settings)
     app.add_url_rule("/api/openapi.json", "openapi", lambda: jsonify(spec))
     if settings.cors_origins:

@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     repository = ImageRepository.from_settings(settings)
     app.extensions["repository"] = repository
     app.extensions["settings"] = settings
-    init_api(app, settings, checks={"mongodb": repository.ping})
+    init_api(app, settings, service="status", checks={"mongodb": repository.ping})
 
     from status_service.routes import bp
 
