@@ -72,6 +72,8 @@ class Settings:
     pose_threads: int = 2
     view_format: str = "jpeg"  # jpeg | webp
     view_quality: int = 90
+    # View aspect ratios other than the defaults, e.g. "neck=3:4,waist=4:5" (docs/VIEWS.md).
+    view_aspects: tuple[str, ...] = ()
 
     # --- the dev stack (make up / make test) ----------------------------------------------------
     data_dir: str = str(REPO_ROOT / ".data")

@@ -13,6 +13,7 @@ from posecraft.imaging.decode import decode_image
 from posecraft.pose.engine import Keypoint, get_engine
 from posecraft.views.geometry import SkippedView, plan_views
 from posecraft.views.overlay import draw_overlay
+from posecraft.views.recipes import configured_recipes
 from posecraft.views.render import RenderedView, render_views
 
 
@@ -45,7 +46,7 @@ def analyze_photo(data: bytes, settings: Settings, *, overlay: bool = False) -> 
     seconds["decode"] += time.perf_counter() - started
 
     started = time.perf_counter()
-    plans = plan_views(pose.keypoints, image.size)
+    plans = plan_views(pose.keypoints, image.size, configured_recipes(settings.view_aspects))
     views = render_views(image, plans, fmt=settings.view_format, quality=settings.view_quality)
     seconds["views"] = time.perf_counter() - started
 

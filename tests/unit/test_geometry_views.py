@@ -18,7 +18,8 @@ from geometry_people import (
 )
 from posecraft.views import keypoints as kp
 from posecraft.views.geometry import SkippedView, ViewBox, fit_box, plan_views
-from posecraft.views.recipes import DEFAULT_RECIPES, parse_aspect, with_aspects
+from posecraft.config import Settings
+from posecraft.views.recipes import DEFAULT_RECIPES, configured_recipes, parse_aspect, with_aspects
 
 LABELS = ["neck", "sleeve", "zoom", "waist", "length"]
 TITLES = ["Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View"]
@@ -273,3 +274,12 @@ def test_any_pose_anywhere_gives_exact_ratio_boxes_inside_the_image_that_hold_th
             assert not shown or any(held(arm) for arm in shown), view
         else:
             assert held(in_frame(anchors(view.label, keypoints))), view
+
+
+def test_view_aspects_setting_changes_the_ratios():
+    settings = Settings.from_env({"VIEW_ASPECTS": "neck=3:4, length=2:3"})
+    plans = by_label(plan_views(person(), (1200, 2000), configured_recipes(settings.view_aspects)))
+    assert plans["neck"].width * 4 == plans["neck"].height * 3
+    assert plans["length"].width * 3 == plans["length"].height * 2
+    with pytest.raises(ValueError, match="is not VIEW=WIDTH:HEIGHT"):
+        configured_recipes(("neck:3:4",))

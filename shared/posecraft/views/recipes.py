@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Mapping
 
 from posecraft.views import keypoints as kp
@@ -117,6 +118,18 @@ def parse_aspect(text: str) -> tuple[int, int]:
         raise ValueError(f"aspect ratio {text!r} needs two positive numbers, e.g. 3:4")
     divisor = math.gcd(width, height)
     return (width // divisor, height // divisor)
+
+
+@lru_cache(maxsize=8)
+def configured_recipes(view_aspects: tuple[str, ...] = ()) -> tuple[ViewRecipe, ...]:
+    """DEFAULT_RECIPES with the VIEW_ASPECTS setting applied: ("neck=3:4", "waist=4:5")."""
+    aspects = {}
+    for item in view_aspects:
+        label, sep, ratio = item.partition("=")
+        if not sep:
+            raise ValueError(f"VIEW_ASPECTS item {item!r} is not VIEW=WIDTH:HEIGHT, e.g. neck=3:4")
+        aspects[label.strip()] = ratio.strip()
+    return with_aspects(DEFAULT_RECIPES, aspects)
 
 
 def with_aspects(recipes: tuple[ViewRecipe, ...], aspects: Mapping[str, str]) -> tuple[ViewRecipe, ...]:
