@@ -59,10 +59,10 @@ def plan_views(
     `keypoints`: 33 × (x, y, visibility) in pixels of the image of `image_size` (width, height).
     """
     body = measure_body(keypoints, image_size, min_visibility)
-    return [plan_view(recipe, body, image_size, min_side) for recipe in recipes]
+    return [_plan_view(recipe, body, image_size, min_side) for recipe in recipes]
 
 
-def plan_view(recipe: ViewRecipe, body: Body, image_size: tuple[int, int], min_side: int) -> ViewBox | SkippedView:
+def _plan_view(recipe: ViewRecipe, body: Body, image_size: tuple[int, int], min_side: int) -> ViewBox | SkippedView:
     missing = [requirement.what for requirement in recipe.requires if not requirement.met_by(body)]
     if missing:
         return SkippedView(recipe.label, recipe.title, f"needs {' and '.join(missing)}: not visible")

@@ -41,6 +41,7 @@ def draw_overlay(
         draw.ellipse([x - r, y - r, x + r, y + r], fill=BONE_COLOUR if visibility >= min_visibility else FAINT_COLOUR)
 
     skipped = []
+    captions: list[tuple[float, float, float, float]] = []  # placed so far: a caption moves down past them
     for plan in plans:
         if isinstance(plan, SkippedView):
             skipped.append(f"{plan.title}: {plan.reason}")
@@ -50,6 +51,10 @@ def draw_overlay(
         caption = plan.title + (" (low resolution)" if plan.low_resolution else "") + (" (padded)" if plan.padded else "")
         x, y = max(plan.box[0], 0) + unit, max(plan.box[1], 0) + unit
         left, top, right, bottom = draw.textbbox((x, y), caption, font=font)
+        while any(left < r and l < right and top < b and t < bottom for l, t, r, b in captions):
+            y += bottom - top + 3 * unit
+            left, top, right, bottom = draw.textbbox((x, y), caption, font=font)
+        captions.append((left - unit, top - unit, right + unit, bottom + unit))
         draw.rectangle([left - unit, top - unit, right + unit, bottom + unit], fill=colour)
         draw.text((x, y), caption, fill=(255, 255, 255), font=font)
 
