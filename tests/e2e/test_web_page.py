@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -177,3 +178,35 @@ def test_reloading_the_page_shows_the_same_rows(page, screenshot, local_origin):
     wait_until_images_show(page, page.locator("table.images"))
     assert_fits_the_width(page)
     screenshot("phone")
+
+
+def test_rows_show_pending_then_update_by_themselves(page, screenshot, system, local_origin):
+    # A query string no other test uses: a new record, not the duplicate of an earlier one.
+    run = uuid.uuid4().hex[:8]
+    photo_url = local_origin.photo_url(f"astronaut.png?run={run}")
+    missing_url = local_origin.url(f"status/404?run={run}")
+    system.stop("worker")  # nothing is processed until it is back: the rows must be seen pending
+    try:
+        page.goto("/")
+        page.get_by_label("Image URLs").fill(f"{photo_url}\n{missing_url}")
+        with page.expect_response("**/api/process-batch") as answer:
+            page.get_by_role("button", name="Process URLs").click()
+        photo_id, missing_id = (item["id"] for item in answer.value.json()["items"])
+        for image_id in (photo_id, missing_id):
+            status = row_of(page, image_id).locator(".cell-status")
+            expect(status).to_have_text("Pending")
+            expect(status.locator(".spinner")).to_be_visible()
+        screenshot("pending")
+    finally:
+        system.start_worker()
+
+    # No reload: the page's polling brings the results in.
+    wait_until_done(row_of(page, photo_id))
+    wait_until_done(row_of(page, missing_id))
+    expect(row_of(page, photo_id).locator(".cell-status")).to_have_text("Processed")
+    failed = record(page, missing_id)
+    assert failed["status"] == "failed"
+    expect(row_of(page, missing_id).locator(".cell-status")).to_have_text(f"Failed{failed['error']}")
+    page.get_by_label("Show").select_option(label="Failed (1)")
+    expect(table_rows(page)).to_have_count(1)
+    screenshot("done-filtered-failed")

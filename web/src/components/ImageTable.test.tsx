@@ -1,4 +1,4 @@
-import { render, screen, within } from "@testing-library/react";
+import { fireEvent, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { processed, record, shot } from "../test/records";
@@ -72,6 +72,14 @@ describe("ImageTable", () => {
     renderTable([row(processed(14)), row(processed(15, { url: `${window.location.origin}/media/posecraft/uploads/ab12.jpg` }))]);
     expect(within(rowOf(14)).getByText("https://cdn.example.com/look-14.jpg")).toBeInTheDocument();
     expect(within(rowOf(15)).getByText("uploaded photo")).toBeInTheDocument();
+  });
+
+  it("shows a plain box instead of a broken image when the original does not load", () => {
+    renderTable([row(record({ id: 16, status: "failed", error: "the URL answered 404" }))]);
+    const original = within(rowOf(16)).getByRole("button", { name: "Open Original of image #16 full size" });
+    fireEvent.error(original.querySelector("img")!);
+    expect(within(rowOf(16)).queryByRole("button", { name: /Original/ })).toBeNull();
+    expect(within(rowOf(16)).getByText("no preview")).toBeInTheDocument();
   });
 
   it("shows a row whose record is still loading as loading, not as pending", () => {

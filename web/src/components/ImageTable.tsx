@@ -29,9 +29,14 @@ function isUpload(url: string): boolean {
 }
 
 function Thumbnail({ image, onOpen }: { image: OpenImage; onOpen: (image: OpenImage) => void }) {
+  // A URL that does not answer with an image (a failed fetch's 404, say) gets a plain box, not a broken icon.
+  const [broken, setBroken] = useState(false);
+  if (broken) {
+    return <span className="thumb thumb-missing">no preview</span>;
+  }
   return (
     <button type="button" className="thumb" onClick={() => onOpen(image)} aria-label={`Open ${image.label} of image #${image.imageId} full size`}>
-      <img src={image.url} alt="" loading="lazy" />
+      <img src={image.url} alt="" loading="lazy" onError={() => setBroken(true)} />
     </button>
   );
 }
