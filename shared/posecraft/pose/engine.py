@@ -26,7 +26,7 @@ Keypoint = tuple[float, float, float]
 
 @dataclass(frozen=True)
 class PoseResult:
-    people: int  # persons the detector found (after non-max suppression)
+    people: int  # persons found by the two detector passes (after non-max suppression)
     keypoints: tuple[Keypoint, ...]  # 33 x (x, y, visibility) in pixels of the image given
     presence: float  # the landmark model's confidence that its crop holds a person
 
@@ -66,7 +66,7 @@ class PoseEngine:
         self._det_boxes, self._det_scores = det_out["Identity"], det_out["Identity_1"]
         self._lmk_input = self._landmarker.get_input_details()[0]["index"]
         lmk_out = {o["name"]: o["index"] for o in self._landmarker.get_output_details()}
-        # Identity: 39x5 landmarks, Identity_1: presence logit, Identity_3: 64x64x39 heatmap.
+        # Identity: 39x5 landmarks, Identity_1: presence probability, Identity_3: 64x64x39 heatmap.
         self._lmk_points, self._lmk_flag, self._lmk_heatmap = (
             lmk_out["Identity"], lmk_out["Identity_1"], lmk_out["Identity_3"]
         )
@@ -115,7 +115,7 @@ class PoseEngine:
         raise NoPersonFound()
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=8)
 def _cached_engine(models_dir: str, pose_model: str, pose_runtime: str, pose_threads: int) -> PoseEngine:
     return PoseEngine(
         Settings(models_dir=models_dir, pose_model=pose_model, pose_runtime=pose_runtime, pose_threads=pose_threads)
