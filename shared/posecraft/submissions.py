@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from posecraft.config import Settings
 from posecraft.errors import InvalidImage, InvalidURL, PoseCraftError, ServiceUnavailable, UnsafeURL
-from posecraft.imaging import decode_image, probe_image
+from posecraft.imaging import probe_image, verify_image
 from posecraft.queue import JobQueue, job_message
 from posecraft.repository import ImageRepository
 from posecraft.storage import Storage, upload_key
@@ -148,7 +148,7 @@ def judge_image(data: bytes, max_pixels: int) -> str:
     except InvalidImage as exc:
         raise UnsupportedImage(exc.reason) from None
     try:
-        decode_image(data, max_pixels=max_pixels)
+        verify_image(data, max_pixels=max_pixels)
     except InvalidImage as exc:
         raise UnusableImage(exc.reason) from None
     return image_format

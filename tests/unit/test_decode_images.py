@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from posecraft.errors import ImageTooLarge, InvalidImage
-from posecraft.imaging import decode_image, probe_image
+from posecraft.imaging import decode_image, probe_image, verify_image
 
 LIMIT = 50_000_000
 RED, GREEN, BLUE, WHITE = (255, 0, 0), (0, 255, 0), (0, 0, 255), (255, 255, 255)
@@ -192,6 +192,16 @@ def test_image_in_a_format_we_do_not_take_is_named():
     data = encoded(Image.new("RGB", (32, 32), RED), "ICO")
     with pytest.raises(InvalidImage, match="unsupported image format ICO"):
         decode_image(data, max_pixels=LIMIT)
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
+def test_upload_check_reads_every_byte_and_refuses_a_truncated_file(fmt):
+    noise = Image.fromarray(np.random.default_rng(2).integers(0, 255, (300, 400, 3), dtype=np.uint8))
+    data = encoded(noise, fmt)
+    probe = verify_image(data, max_pixels=LIMIT)
+    assert (probe.format, probe.width, probe.height) == (fmt, 400, 300)
+    with pytest.raises(InvalidImage, match="the image is truncated"):
+        verify_image(data[: len(data) * 9 // 10], max_pixels=LIMIT)
 
 
 def test_probe_reads_the_header_only():

@@ -86,6 +86,17 @@ def probe_image(data: bytes, *, max_pixels: int) -> ImageProbe:
         return ImageProbe(format=_format_name(im), width=width, height=height)
 
 
+def verify_image(data: bytes, *, max_pixels: int) -> ImageProbe:
+    """Decode every byte as cheaply as possible, so that an upload that is truncated or damaged is refused at once
+    (a JPEG at 1/8 scale: all of its data is read, little of it is turned into pixels). Raises like `decode_image`."""
+    probe = probe_image(data, max_pixels=max_pixels)
+    im = _open(data, max_pixels)
+    if probe.format == "JPEG":
+        im.draft("RGB", (1, 1))
+    _load(im)
+    return probe
+
+
 def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
     im = _open(data, max_pixels)
     fmt = _format_name(im)
