@@ -140,8 +140,8 @@ class Ingest:
 def judge_image(data: bytes, max_pixels: int) -> str:
     """The format of an upload, judged by decoding it (never by its name or Content-Type).
 
-    The header first (format, pixel count before any pixel is decoded), then the pixels, so a truncated or
-    damaged file is refused here rather than failing later in the worker.
+    The header first (format, pixel count before any pixel is decoded), then every byte of the pixel data at the
+    cheapest scale, so a truncated or damaged file is refused here rather than failing later in the worker.
     """
     try:
         image_format = probe_image(data, max_pixels=max_pixels).format
