@@ -190,6 +190,22 @@ describe("after a reload", () => {
   });
 });
 
+describe("when the server comes back", () => {
+  it("keeps trying after a failed refresh and fills the table once it answers", async () => {
+    localStorage.setItem("posecraft.imageIds", "[6]");
+    let statusCalls = 0;
+    serve((url) => {
+      if (url.pathname !== "/api/image-status") return { status: 404, body: { error: "not found" } };
+      statusCalls += 1;
+      return statusCalls === 1 ? "network-failure" : { status: 200, body: { items: [processed(6)] } };
+    });
+    render(<App />);
+    expect(await screen.findByRole("alert")).toHaveTextContent("Could not refresh the table: could not reach the server");
+    expect(await screen.findByText("Processed", {}, { timeout: POLL_INTERVAL_MS + 2000 })).toBeInTheDocument();
+    expect(statusCalls).toBe(2);
+  });
+});
+
 describe("the lightbox", () => {
   it("shows a view full size with its label, pixel size and a download link, keeps Tab inside, and Esc closes it", async () => {
     localStorage.setItem("posecraft.imageIds", "[8]");

@@ -25,8 +25,8 @@ const needsRefresh = (row: ImageRow) => !row.loaded || row.status === "pending";
  */
 export function useImages(onRefreshError: (error: unknown) => void) {
   const [rows, setRows] = useState<Map<number, ImageRow>>(() => new Map(loadIds().map((id) => [id, placeholder(id)])));
-  const [failedRefreshes, setFailedRefreshes] = useState(0);
   const [refreshes, setRefreshes] = useState(0);
+  const failuresInARow = useRef(0);
   const reportError = useRef(onRefreshError);
   reportError.current = onRefreshError;
 
@@ -42,7 +42,7 @@ export function useImages(onRefreshError: (error: unknown) => void) {
     const ids = refreshKey.split(",").map(Number);
     let cancelled = false;
     // Rows not loaded yet are fetched at once; pending ones, and retries after a failure, wait the interval.
-    const delay = hasUnloaded && failedRefreshes === 0 ? 0 : POLL_INTERVAL_MS;
+    const delay = hasUnloaded && failuresInARow.current === 0 ? 0 : POLL_INTERVAL_MS;
     const timer = setTimeout(async () => {
       try {
         const records = await fetchRecords(ids);
@@ -60,13 +60,11 @@ export function useImages(onRefreshError: (error: unknown) => void) {
           }
           return next;
         });
-        setFailedRefreshes(0);
+        failuresInARow.current = 0;
       } catch (error) {
         if (cancelled) return;
-        setFailedRefreshes((count) => {
-          if (count === 0) reportError.current(error);
-          return count + 1;
-        });
+        failuresInARow.current += 1;
+        if (failuresInARow.current === 1) reportError.current(error);
       }
       setRefreshes((count) => count + 1);
     }, delay);
@@ -90,5 +88,5 @@ export function useImages(onRefreshError: (error: unknown) => void) {
   }, []);
 
   const rowList = useMemo(() => [...rows.values()], [rows]);
-  return { rows: rowList, addAccepted, pendingCount: toRefresh.length };
+  return { rows: rowList, addAccepted };
 }
