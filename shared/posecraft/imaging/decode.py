@@ -80,21 +80,25 @@ class DecodedImage:
 def probe_image(data: bytes, *, max_pixels: int) -> ImageProbe:
     """Format and displayed size from the header; raises InvalidImage / ImageTooLarge like `decode_image`."""
     with _open(data, max_pixels) as im:
-        width, height = im.size
-        if _orientation(im) in (5, 6, 7, 8):
-            width, height = height, width
-        return ImageProbe(format=_format_name(im), width=width, height=height)
+        return _probe(im)
 
 
 def verify_image(data: bytes, *, max_pixels: int) -> ImageProbe:
     """Decode every byte as cheaply as possible, so that an upload that is truncated or damaged is refused at once
     (a JPEG at 1/8 scale: all of its data is read, little of it is turned into pixels). Raises like `decode_image`."""
-    probe = probe_image(data, max_pixels=max_pixels)
-    im = _open(data, max_pixels)
-    if probe.format == "JPEG":
-        im.draft("RGB", (1, 1))
-    _load(im)
-    return probe
+    with _open(data, max_pixels) as im:
+        probe = _probe(im)
+        if probe.format == "JPEG":
+            im.draft("RGB", (1, 1))
+        _load(im)
+        return probe
+
+
+def _probe(im: Image.Image) -> ImageProbe:
+    width, height = im.size
+    if _orientation(im) in (5, 6, 7, 8):
+        width, height = height, width
+    return ImageProbe(format=_format_name(im), width=width, height=height)
 
 
 def decode_image(data: bytes, *, max_pixels: int) -> DecodedImage:
