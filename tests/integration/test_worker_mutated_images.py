@@ -36,9 +36,10 @@ def mutations(data: bytes, rng: random.Random) -> list[bytes]:
 def test_damaged_photos_each_end_with_an_outcome_and_the_worker_keeps_running(settings):
     run = uuid.uuid4().hex[:10]
     worker_settings = dataclasses.replace(settings, mongo_db=f"mutated_{run}", queue_name=f"mutated.{run}",
-                                          job_retry_delay=0.1)
+                                          s3_bucket=f"mutated-{run}", job_retry_delay=0.1)
     repository = ImageRepository.from_settings(worker_settings)
     storage = Storage.from_settings(worker_settings)
+    storage.ensure_bucket()
     queue = JobQueue.from_settings(worker_settings)
     rng = random.Random(20261128)
     ids = []

@@ -1,7 +1,8 @@
 """The worker's handling of failures, on the real Redis, MongoDB and S3: bounded retries for transient errors,
 no retry for permanent ones, dead letters for malformed messages, waiting out a MongoDB outage, and SIGTERM.
 
-Each test runs its own worker on a database and queue of its own (so the stack's worker never takes these jobs),
+Each test runs its own worker on a database, queue and bucket of its own (the stack's worker never takes these
+jobs, and these views never land beside the stack's),
 in this process for the mechanics and as `python -m pose_worker` for the signal.
 """
 from __future__ import annotations
@@ -21,14 +22,17 @@ import pytest
 from posecraft.config import Settings
 from posecraft.queue import JobQueue, job_message
 from posecraft.repository import ImageRepository
+from posecraft.storage import Storage
 from pose_worker.worker import Worker
 
 
 @pytest.fixture
 def worker_settings(settings) -> Settings:
     run = uuid.uuid4().hex[:10]
-    return dataclasses.replace(settings, mongo_db=f"worker_{run}", queue_name=f"worker.{run}", job_max_attempts=3,
-                               job_retry_delay=0.2, fetch_read_timeout=1.0)
+    own = dataclasses.replace(settings, mongo_db=f"worker_{run}", queue_name=f"worker.{run}", s3_bucket=f"worker-{run}",
+                              job_max_attempts=3, job_retry_delay=0.2, fetch_read_timeout=1.0)
+    Storage.from_settings(own).ensure_bucket()  # image ids restart at 1 here: views/<id>/ must not meet the stack's
+    return own
 
 
 @pytest.fixture
@@ -141,7 +145,8 @@ def test_the_worker_waits_for_mongodb_and_records_the_outcome_when_it_returns(lo
 def test_sigterm_during_a_retry_wait_gives_the_job_back_and_exits_logging_json_with_the_image_id(local_origin, backing_services, repository, queue,
                                                                   worker_settings, tmp_path):
     env = backing_services.env()
-    env.update(MONGO_DB=worker_settings.mongo_db, QUEUE_NAME=worker_settings.queue_name, JOB_RETRY_DELAY="60")
+    env.update(MONGO_DB=worker_settings.mongo_db, QUEUE_NAME=worker_settings.queue_name,
+               S3_BUCKET=worker_settings.s3_bucket, JOB_RETRY_DELAY="60")
     log = tmp_path / "worker.log"
     worker = subprocess.Popen([sys.executable, "-m", "pose_worker"], env=env, stdout=subprocess.DEVNULL,
                               stderr=log.open("wb"), start_new_session=True)
