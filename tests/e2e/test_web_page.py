@@ -73,6 +73,10 @@ def test_uploading_a_photo_shows_its_five_views(page, screenshot):
         f"Neck View · image #{image_id}, {neck['width']} × {neck['height']} px")
     expect(dialog.get_by_role("link", name="Download")).to_have_attribute("href", neck["url"])
     wait_until_images_show(page, dialog)
+    with page.expect_download() as download:
+        dialog.get_by_role("link", name="Download").click()
+    assert download.value.suggested_filename == f"posecraft-{image_id}-neck-view{Path(neck['url']).suffix}"
+    assert Path(download.value.path()).read_bytes() == page.request.get(neck["url"]).body()
     assert dialog.get_by_role("img").evaluate("img => img.naturalWidth") == neck["width"]
     screenshot("lightbox")
     page.keyboard.press("Escape")

@@ -215,7 +215,9 @@ describe("the lightbox", () => {
     await userEvent.click(thumb);
     const dialog = screen.getByRole("dialog");
     expect(dialog).toHaveAccessibleName("Length View · image #8, 640 × 800 px");
-    expect(within(dialog).getByRole("link", { name: "Download" })).toHaveAttribute("href", "/media/posecraft/views/length.jpg");
+    const download = within(dialog).getByRole("link", { name: "Download" });
+    expect(download).toHaveAttribute("href", "/media/posecraft/views/length.jpg");
+    expect(download).toHaveAttribute("download", "posecraft-8-length-view.jpg");
     expect(within(dialog).getByRole("img")).toHaveAttribute("src", "/media/posecraft/views/length.jpg");
     const close = within(dialog).getByRole("button", { name: /Close/ });
     expect(close).toHaveFocus();

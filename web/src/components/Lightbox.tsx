@@ -10,6 +10,12 @@ export interface OpenImage {
   height?: number;
 }
 
+/** "posecraft-12-neck-view.jpg": the image id, the label, and the extension the stored file has. */
+function downloadName(image: OpenImage): string {
+  const extension = new URL(image.url, window.location.href).pathname.match(/\.[a-z0-9]+$/i)?.[0] ?? "";
+  return `posecraft-${image.imageId}-${image.label.toLowerCase().replace(/\s+/g, "-")}${extension}`;
+}
+
 /** The image at full size over the page; Esc, the close button or a click outside closes it. */
 export function Lightbox({ image, onClose }: { image: OpenImage; onClose: () => void }) {
   const dialog = useRef<HTMLDivElement>(null);
@@ -60,7 +66,7 @@ export function Lightbox({ image, onClose }: { image: OpenImage; onClose: () => 
             {image.label} · image #{image.imageId}
             {width && height ? <span className="lightbox-size">, {width} × {height} px</span> : null}
           </h2>
-          <a className="button" href={image.url} download={`posecraft-${image.imageId}-${image.label.toLowerCase().replace(/\s+/g, "-")}`}>
+          <a className="button" href={image.url} download={downloadName(image)}>
             Download
           </a>
           <button ref={closeButton} type="button" className="button" onClick={onClose}>
