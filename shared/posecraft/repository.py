@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable
 
 from pymongo import ASCENDING, MongoClient, ReturnDocument, uri_parser
-from pymongo.errors import ConnectionFailure, DuplicateKeyError, ServerSelectionTimeoutError
+from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, ServerSelectionTimeoutError
 from pymongo.write_concern import WriteConcern
 
 from posecraft.config import Settings
@@ -28,6 +28,23 @@ def _now() -> datetime:
     # Mongo keeps milliseconds; truncating here makes the returned record equal to the stored one.
     now = datetime.now(timezone.utc)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+def _new_record(image_id: int, url: str, source: str, key: str | None, now: datetime) -> dict:
+    return {
+        "_id": image_id,
+        "url": url,
+        "source": source,
+        "key": key,
+        "status": PENDING,
+        "shots": [],
+        "skipped": [],
+        "people": None,
+        "error": None,
+        "attempts": 0,
+        "createdAt": now,
+        "updatedAt": now,
+    }
 
 
 def _unavailable(method):
@@ -91,67 +108,85 @@ class ImageRepository:
     def ping(self) -> None:
         self._client.admin.command("ping")
 
-    @_unavailable
-    def _next_id(self) -> int:
+    def _reserve_ids(self, count: int) -> list[int]:
+        """`count` new ids from the counter in one atomic $inc."""
         for _ in range(5):
             try:
                 counter = self._counters.find_one_and_update(
-                    {"_id": "images"}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER
+                    {"_id": "images"}, {"$inc": {"seq": count}}, upsert=True, return_document=ReturnDocument.AFTER
                 )
             except DuplicateKeyError:
                 continue  # two first-ever upserts raced: the counter exists now, increment it
             if counter is not None:  # SecantusDB answers None to the loser of that race instead
-                return int(counter["seq"])
-        raise ServiceUnavailable("MongoDB did not hand out a new image id; try again")
+                last = int(counter["seq"])
+                return list(range(last - count + 1, last + 1))
+        raise ServiceUnavailable("MongoDB did not hand out new image ids; try again")
+
+    def submit(self, url: str, source: str, key: str | None = None) -> tuple[dict, bool]:
+        """Record `url` for processing; (record, created). `created` means the caller must queue it."""
+        return self.submit_many([url], source, key)[0]
 
     @_unavailable
-    def submit(self, url: str, source: str, key: str | None = None) -> tuple[dict, bool]:
-        """Record `url` for processing; (record, created). `created` means the caller must queue it.
+    def submit_many(self, urls: list[str], source: str, key: str | None = None) -> list[tuple[dict, bool]]:
+        """`submit` for each distinct url, in the order given, in a few round trips whatever their number.
 
         A url already pending or processed answers with its record (created False). A failed one goes back to
         pending (created True: that is how a user retries). Atomic under concurrency: the unique index on `url`
-        lets exactly one of two racing inserts win; the loser reads the winner's record. A counter value burnt
-        by a lost race leaves a gap in the ids, never a duplicate.
+        lets exactly one of two racing inserts win; the loser reads the winner's record in the next round. A
+        counter value burnt by a lost race leaves a gap in the ids, never a duplicate.
         """
         if source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
-        while True:
-            existing = self._images.find_one({"url": url})
-            if existing is not None:
-                if existing["status"] != FAILED:
-                    return existing, False
-                retried = self._images.find_one_and_update(
-                    {"_id": existing["_id"], "status": FAILED},
-                    {"$set": {"status": PENDING, "error": None, "attempts": 0, "key": key, "updatedAt": _now()}},
-                    return_document=ReturnDocument.AFTER,
-                )
-                if retried is not None:
-                    return retried, True
-                continue  # another submitter re-queued it first: read it again
-            now = _now()
-            record = {
-                "_id": self._next_id(),
-                "url": url,
-                "source": source,
-                "key": key,
-                "status": PENDING,
-                "shots": [],
-                "skipped": [],
-                "people": None,
-                "error": None,
-                "attempts": 0,
-                "createdAt": now,
-                "updatedAt": now,
-            }
-            try:
-                self._images.insert_one(record)
-            except DuplicateKeyError:
-                continue  # lost the race for this url: the winner's record is there now
-            return record, True
+        ordered = list(dict.fromkeys(urls))
+        results: dict[str, tuple[dict, bool]] = {}
+        todo = ordered
+        while todo:
+            existing = {doc["url"]: doc for doc in self._images.find({"url": {"$in": todo}})}
+            again, new = [], []
+            for url in todo:
+                doc = existing.get(url)
+                if doc is None:
+                    new.append(url)
+                elif doc["status"] != FAILED:
+                    results[url] = (doc, False)
+                else:
+                    retried = self._images.find_one_and_update(
+                        {"_id": doc["_id"], "status": FAILED},
+                        {"$set": {"status": PENDING, "error": None, "attempts": 0, "key": key,
+                                  "updatedAt": _now()}},
+                        return_document=ReturnDocument.AFTER,
+                    )
+                    if retried is not None:
+                        results[url] = (retried, True)
+                    else:
+                        again.append(url)  # another submitter re-queued it first: read it again
+            if new:
+                now = _now()
+                records = [_new_record(image_id, url, source, key, now)
+                           for image_id, url in zip(self._reserve_ids(len(new)), new)]
+                lost = set()
+                try:
+                    self._images.insert_many(records, ordered=False)
+                except BulkWriteError as exc:
+                    errors = exc.details.get("writeErrors", [])
+                    if any(error.get("code") != 11000 for error in errors):
+                        raise
+                    lost = {error["index"] for error in errors}
+                for index, record in enumerate(records):
+                    if index in lost:
+                        again.append(record["url"])  # lost the race for this url: the winner's record is there now
+                    else:
+                        results[record["url"]] = (record, True)
+            todo = again
+        return [results[url] for url in ordered]
 
     @_unavailable
     def get(self, image_id: int) -> dict | None:
         return self._images.find_one({"_id": image_id})
+
+    @_unavailable
+    def find_by_url(self, url: str) -> dict | None:
+        return self._images.find_one({"url": url})
 
     @_unavailable
     def get_many(self, image_ids: Iterable[int]) -> list[dict]:

@@ -16,7 +16,7 @@ from posecraft.config import Settings
 from posecraft.errors import InvalidImage, InvalidURL, PoseCraftError, ServiceUnavailable, UnsafeURL
 from posecraft.imaging import probe_image, verify_image
 from posecraft.queue import JobQueue, job_message
-from posecraft.repository import ImageRepository
+from posecraft.repository import FAILED, ImageRepository
 from posecraft.storage import Storage, upload_key
 from posecraft.urls import check_submitted_url
 
@@ -92,20 +92,23 @@ class Ingest:
         extension, content_type = _STORED_AS[image_format]
         key = upload_key(hashlib.sha256(data).hexdigest(), extension)
         self._prepare()
+        known = self.repository.find_by_url(self.storage.public_url(key))
+        if known is not None and known["status"] != FAILED:
+            return Submission(id=known["_id"], url=known["url"], status=known["status"], duplicate=True)
         url = self.storage.put(key, data, content_type)
-        return self._submit(url, "upload", key)
+        return self._submit([url], "upload", key)[0]
 
     def submit_url(self, url: object) -> Submission:
         checked = check_submitted_url(url, self.settings)
         self._prepare()
-        return self._submit(checked, "url", None)
+        return self._submit([checked], "url", None)[0]
 
     def submit_urls(self, urls: object) -> list[Submission]:
         """All or nothing: every URL is checked before any is recorded. Repeats collapse to one item, in the
         order each URL first appears."""
         checked = self.check_batch(urls)
         self._prepare()
-        return [self._submit(url, "url", None) for url in checked]
+        return self._submit(checked, "url", None)
 
     def check_batch(self, urls: object) -> list[str]:
         limit = self.settings.max_batch_urls
@@ -125,16 +128,19 @@ class Ingest:
             raise InvalidBatch(f"{len(invalid)} of {len(urls)} URLs are invalid; nothing was submitted", invalid)
         return list(dict.fromkeys(checked))
 
-    def _submit(self, url: str, source: str, key: str | None) -> Submission:
-        record, created = self.repository.submit(url, source, key)
-        if created:
+    def _submit(self, urls: list[str], source: str, key: str | None) -> list[Submission]:
+        results = self.repository.submit_many(urls, source, key)
+        to_queue = [record for record, created in results if created]
+        for done, record in enumerate(to_queue):
             try:
                 self.queue.publish(job_message(record["_id"], record["url"], record["key"]))
             except ServiceUnavailable:
-                self.repository.mark_failed(record["_id"], QUEUE_DOWN_REASON)
+                for unqueued in to_queue[done:]:
+                    self.repository.mark_failed(unqueued["_id"], QUEUE_DOWN_REASON)
                 raise
-            log.info("image %s queued: %s", record["_id"], url)
-        return Submission(id=record["_id"], url=record["url"], status=record["status"], duplicate=not created)
+            log.info("image queued", extra={"image_id": record["_id"], "url": record["url"]})
+        return [Submission(id=record["_id"], url=record["url"], status=record["status"], duplicate=not created)
+                for record, created in results]
 
 
 def judge_image(data: bytes, max_pixels: int) -> str:

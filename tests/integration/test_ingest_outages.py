@@ -24,6 +24,8 @@ def test_redis_down_answers_503_leaves_nothing_pending_and_a_retry_queues_it(
         backing_services, ingest_client, records, job_queue):
     with stopped(backing_services, "redis"):
         response = ingest_client.post("/api/process", json={"imageUrl": "https://example.com/q.jpg"})
+        batch = ingest_client.post("/api/process-batch", json={"imageUrls": ["https://example.com/b1.jpg",
+                                                                            "https://example.com/b2.jpg"]})
         ready = ingest_client.get("/readyz")
 
     assert response.status_code == 503
@@ -31,9 +33,10 @@ def test_redis_down_answers_503_leaves_nothing_pending_and_a_retry_queues_it(
     assert response.headers["Retry-After"]
     assert ready.status_code == 503
     assert ready.get_json()["checks"]["mongodb"] == "ok" and ready.get_json()["checks"]["redis"] != "ok"
+    assert batch.status_code == 503
     assert records.count({"status": "pending"}) == 0
-    [record] = records.get_many([1])
-    assert (record["status"], record["error"]) == ("failed", QUEUE_DOWN_REASON)
+    assert records.count({"status": "failed", "error": QUEUE_DOWN_REASON}) == 3
+    record = records.find_by_url("https://example.com/q.jpg")
 
     retry = ingest_client.post("/api/process", json={"imageUrl": "https://example.com/q.jpg"})
 
@@ -41,6 +44,8 @@ def test_redis_down_answers_503_leaves_nothing_pending_and_a_retry_queues_it(
     assert retry.get_json() == {"id": record["_id"], "url": "https://example.com/q.jpg", "status": "pending",
                                 "duplicate": False}
     assert job_queue.depth() == 1
+    assert ingest_client.post("/api/process-batch", json={"imageUrls": ["https://example.com/b1.jpg"]}).get_json()[
+        "items"][0]["duplicate"] is False
 
 
 def test_mongodb_down_answers_503_from_both_services_and_records_nothing(
