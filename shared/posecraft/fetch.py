@@ -22,7 +22,7 @@ import requests
 from PIL import Image, UnidentifiedImageError
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, DecodeError, NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.util import connection as urllib3_connection
 
 from posecraft.config import Settings
@@ -158,8 +158,9 @@ def _read_body(response: requests.Response, settings: Settings, deadline: float)
         raise ImageTooLarge(too_large)
     body = bytearray()
     try:
-        # Counted after Content-Encoding is undone, so a small gzip bomb is stopped too.
-        for chunk in response.iter_content(CHUNK_BYTES):
+        # read1 returns what one receive brought, so the deadline is checked however slowly bytes arrive; the
+        # size is counted after Content-Encoding is undone, so a small gzip bomb is stopped too.
+        while chunk := response.raw.read1(CHUNK_BYTES, decode_content=True):
             body += chunk
             if len(body) > limit:
                 raise ImageTooLarge(too_large)
@@ -167,11 +168,11 @@ def _read_body(response: requests.Response, settings: Settings, deadline: float)
                 raise FetchError(
                     f"the download took longer than {settings.fetch_total_timeout:g} s", permanent=False
                 )
-    except (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError) as error:
-        if "timed out" in str(error).lower():
-            raise FetchError(
-                f"the URL did not answer within {settings.fetch_read_timeout:g} s", permanent=False
-            ) from None
+    except ReadTimeoutError:
+        raise FetchError(f"the URL did not answer within {settings.fetch_read_timeout:g} s", permanent=False) from None
+    except DecodeError:
+        raise FetchError("the body could not be decompressed (a broken Content-Encoding)") from None
+    except (ProtocolError, OSError) as error:
         raise FetchError(f"the download broke off ({_root_cause(error)})", permanent=False) from None
     if not body:
         raise FetchError("the URL answered with an empty body, not an image")

@@ -8,9 +8,12 @@ Routes (every request is counted per path in `hits`, so a test can prove a URL w
   /redirect?to=<url>   302 to <url>
   /text-as-jpg         plain text sent as image/jpeg (a lying Content-Type)
   /large?bytes=N       N bytes labelled image/jpeg, streamed with no Content-Length
+  /trickle?seconds=N   a photo sent in 20 pieces spread over N seconds (each piece well inside a read timeout)
+  /gzip-bomb?bytes=N   N zero bytes gzip-compressed (a few KB on the wire), Content-Encoding: gzip
 """
 from __future__ import annotations
 
+import gzip
 import mimetypes
 import threading
 import time
@@ -88,6 +91,16 @@ def _handler_for(origin: LocalOrigin) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
             elif url.path == "/text-as-jpg":
                 self._send(200, b"this is text, not a JPEG\n" * 20, "image/jpeg")
+            elif url.path == "/trickle":
+                self._trickle(float(query.get("seconds", ["4"])[0]))
+            elif url.path == "/gzip-bomb":
+                body = gzip.compress(bytes(int(query.get("bytes", [str(64 << 20)])[0])))
+                self.send_response(200)
+                self.send_header("Content-Type", "image/jpeg")
+                self.send_header("Content-Encoding", "gzip")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
             elif url.path == "/large":
                 self._stream(int(query.get("bytes", [str(64 << 20)])[0]))
             else:
@@ -107,6 +120,21 @@ def _handler_for(origin: LocalOrigin) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
+
+        def _trickle(self, seconds: float):
+            body = (origin.photos_dir / "grace_hopper.jpg").read_bytes()
+            self.send_response(200)
+            self.send_header("Content-Type", "image/jpeg")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            piece = len(body) // 20 + 1
+            try:
+                for start in range(0, len(body), piece):
+                    self.wfile.write(body[start: start + piece])
+                    self.wfile.flush()
+                    time.sleep(seconds / 20)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the client gave up at its deadline: what the test wants
 
         def _stream(self, size: int):
             self.send_response(200)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import socket
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -175,3 +176,31 @@ def test_the_connection_goes_to_the_address_checked_not_a_second_dns_answer(loca
 
     assert fetched.data == (PHOTOS / "bus.jpg").read_bytes()
     assert asked == ["images.example"]
+
+
+def test_a_body_that_trickles_in_past_the_overall_deadline_fails_as_retryable(local_origin, allowed):
+    # Every piece arrives well inside the 1 s read timeout; the whole would take 15 s.
+    short_deadline = dataclasses.replace(allowed, fetch_total_timeout=1.5)
+    started = time.monotonic()
+
+    with pytest.raises(FetchError, match="^the download took longer than 1.5 s$") as error:
+        fetch_image(local_origin.url("trickle?seconds=15"), short_deadline)
+
+    assert time.monotonic() - started < 5, "the fetch waited for the whole body instead of stopping at its deadline"
+    assert not error.value.permanent
+    assert fetch_image(local_origin.url("trickle?seconds=0.5"), short_deadline).content_type == "image/jpeg"
+
+
+def test_a_body_that_stalls_longer_than_the_read_timeout_fails_as_retryable(local_origin, allowed):
+    # 20 pieces over 40 s: 2 s between pieces, past the 1 s read timeout.
+    with pytest.raises(FetchError, match="^the URL did not answer within 1 s$") as error:
+        fetch_image(local_origin.url("trickle?seconds=40"), allowed)
+
+    assert not error.value.permanent
+
+
+def test_a_small_gzip_body_that_inflates_past_the_size_limit_is_cut_off(local_origin, allowed):
+    small_limit = dataclasses.replace(allowed, max_upload_bytes=1024 * 1024)
+
+    with pytest.raises(ImageTooLarge, match="larger than the 1 MB limit"):
+        fetch_image(local_origin.url(f"gzip-bomb?bytes={64 << 20}"), small_limit)
