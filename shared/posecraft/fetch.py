@@ -58,7 +58,7 @@ def fetch_image(url: str, settings: Settings) -> FetchedImage:
     """Download the image at `url`; raises FetchError, UnsafeURL or ImageTooLarge with the reason."""
     deadline = time.monotonic() + settings.fetch_total_timeout
     current = url
-    for hop in range(settings.fetch_max_redirects + 1):
+    for _ in range(settings.fetch_max_redirects + 1):
         target = check_target(current, settings)
         with requests.Session() as session:
             # No proxies from the environment, no .netrc: the connection goes where the check said.
