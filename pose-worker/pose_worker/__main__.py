@@ -18,7 +18,7 @@ from prometheus_client import start_http_server
 from posecraft.config import Settings
 from posecraft.errors import ModelsMissing
 from posecraft.pose.engine import get_engine
-from pose_worker import logs
+from posecraft import logs
 from pose_worker.worker import Worker
 
 log = logging.getLogger("pose_worker")
