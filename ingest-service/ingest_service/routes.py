@@ -39,6 +39,8 @@ def process_batch():
 
 def _uploaded_file() -> bytes:
     upload = request.files.get("file")
+    if upload is None and "file" in request.form:
+        raise BadRequest("the 'file' field holds text, not a file: send the image as a file (with a filename)")
     if upload is None:
         named = sorted(set(request.files) | set(request.form))
         found = f"; the request has {', '.join(repr(n) for n in named)}" if named else ""

@@ -158,6 +158,9 @@ def _metrics_blueprint(service: str) -> Blueprint:
 def init_api(app: Flask, settings: Settings, service: str, checks: dict[str, Callable[[], None]]) -> None:
     """The shared behaviour of a PoseCraft API service."""
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
+    # One size limit: a multipart text field may be as large as the body (Werkzeug's own default is 500 kB,
+    # whose 413 would blame the body size wrongly).
+    app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_upload_bytes
     app.json.sort_keys = False
     app.register_error_handler(HTTPException, _handle_http_error)
     for error_class, _ in _STATUS_FOR:

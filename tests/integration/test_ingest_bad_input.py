@@ -108,6 +108,10 @@ BODIES = {
                    "not valid base64"),
     "plain text body": ("/api/process", "https://example.com/a.jpg", "text/plain", 415, "send application/json"),
     "multipart without a file field": ("/api/process", None, None, 400, "multipart field named 'file'"),
+    "multipart text instead of a file": ("/api/process",
+                                         '--x\r\nContent-Disposition: form-data; name="file"\r\n\r\n' + "a" * 600_000
+                                         + "\r\n--x--\r\n", "multipart/form-data; boundary=x", 400,
+                                         "holds text, not a file"),
     "batch: malformed JSON": ("/api/process-batch", "{imageUrls: []}", "application/json", 400, "not valid JSON"),
     "batch: wrong field name": ("/api/process-batch", '{"urls": ["https://e.com/a.jpg"]}', "application/json", 400,
                                 'must have "imageUrls"'),
