@@ -126,6 +126,20 @@ def test_large_jpeg_gets_a_small_pose_copy_of_the_same_picture():
         assert close(decoded.pose_image.getpixel((int(x / sx), int(y / sy))), decoded.image.getpixel((x, y)))
 
 
+def test_large_exif_rotated_jpeg_pose_copy_lines_up_with_the_full_image():
+    # Stored 2600 x 1800, red left / blue right, EXIF 8 ("turn 90° anticlockwise"): shown 1800 x 2600, blue on top.
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    data = encoded(halves((2600, 1800), RED, BLUE), "JPEG", exif=exif.tobytes(), quality=90)
+    decoded = decode_image(data, max_pixels=LIMIT)
+    assert decoded.image.size == (decoded.width, decoded.height) == (1800, 2600)
+    sx, sy = decoded.scale
+    assert decoded.pose_image.width * sx == 1800 and decoded.pose_image.height * sy == 2600
+    for x, y, colour in [(900, 400, BLUE), (900, 2200, RED)]:
+        assert close(decoded.image.getpixel((x, y)), colour)
+        assert close(decoded.pose_image.getpixel((int(x / sx), int(y / sy))), colour)
+
+
 def test_large_png_gets_a_small_pose_copy_too():
     decoded = decode_image(encoded(Image.new("RGB", (3000, 1000), GREEN), "PNG"), max_pixels=LIMIT)
     assert decoded.pose_image.size == (1000, 334) and decoded.scale[0] == 3.0
