@@ -69,7 +69,8 @@ class Ports:
     def fixed(cls, nginx: int = 8080) -> "Ports":
         """The ports of `make up`: the backing servers on their well-known ports (Settings' defaults reach them),
         the two services on the two ports after nginx's."""
-        seaweed = dict(zip(cls.SEAWEED_FLAGS, (9333, 19333, 9340, 19340, 8888, 18888, 18333, 23646, 33646)))
+        # SeaweedFS's inner ports: a block of their own, away from weed's defaults (another weed may hold those).
+        seaweed = dict(zip(cls.SEAWEED_FLAGS, range(18301, 18310)))
         return cls(nginx=nginx, ingest=nginx + 1, status=nginx + 2, redis=6379, mongo=27017, s3=8333, seaweed=seaweed)
 
     @classmethod
@@ -492,8 +493,10 @@ def up(nginx_port: int, run_dir: Path) -> int:
         print(f"port {nginx_port} is already in use: is PoseCraft already running? "
               f"(choose another with --port)", file=sys.stderr)
         return 1
-    stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    # Ctrl-C and SIGTERM both stop the stack, even mid-start. Set explicitly: a shell that starts this in the
+    # background hands it SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         stack.start_all()
         missing = [name for name in APPS if name not in stack.processes]
@@ -503,7 +506,7 @@ def up(nginx_port: int, run_dir: Path) -> int:
             print("the web page is not built (web/dist): `make up` builds it with npm")
         print(f"PoseCraft is running at {stack.base_url}  (data in {stack.data_dir}, logs in {stack.run_dir})")
         print("Ctrl-C stops everything this command started.", flush=True)
-        while not stopping:
+        while True:
             crashed = [p for p in stack.processes.values() if not p.running]
             if crashed:
                 for process in crashed:
@@ -511,14 +514,14 @@ def up(nginx_port: int, run_dir: Path) -> int:
                           f"{process.log_tail()}", file=sys.stderr)
                 return 1
             time.sleep(1)
-        return 0
     except KeyboardInterrupt:
         return 0
     except StackError as error:
         print(error, file=sys.stderr)
         return 1
     finally:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not leave half the stack running
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop_signal, signal.SIG_IGN)  # a second Ctrl-C must not leave half the stack running
         print("stopping...", flush=True)
         stack.stop_all()
 

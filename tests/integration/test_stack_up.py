@@ -19,8 +19,10 @@ def test_up_prints_its_url_serves_the_api_there_and_ctrl_c_stops_every_process_i
     # Real servers named in the environment: `up` starts none of its own (and its worker gets its own queue).
     own = dataclasses.replace(settings, mongo_db="devstack_up", queue_name="devstack.up", data_dir=str(tmp_path))
     command = [sys.executable, "-m", "posecraft.devstack", "up", "--port", str(port), "--run-dir", str(tmp_path / "run")]
+    # Started as a shell starts a background job (`make up &`): with SIGINT ignored, which it must undo.
     up = subprocess.Popen(command, env={**os.environ, **settings_env(own)}, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                          stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
     lines: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in up.stdout], daemon=True).start()
     try:
