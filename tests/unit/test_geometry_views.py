@@ -15,6 +15,7 @@ from geometry_people import (
     STANDING_TORSO,
     person,
     turned,
+    with_points,
 )
 from posecraft.views import keypoints as kp
 from posecraft.views.geometry import SkippedView, ViewBox, fit_box, plan_views
@@ -283,3 +284,18 @@ def test_view_aspects_setting_changes_the_ratios():
     assert plans["length"].width * 3 == plans["length"].height * 2
     with pytest.raises(ValueError, match="is not VIEW=WIDTH:HEIGHT"):
         configured_recipes(("neck:3:4",))
+
+
+def test_neck_view_grows_towards_the_garment_not_the_face():
+    # Broad shoulders: the square is wider than the mouth-to-collar region is tall, and the extra height goes
+    # below the collar, not above the mouth.
+    broad = with_points(STANDING, p11=(780, 340), p12=(420, 340))
+    neck = by_label(plan_views(person(broad), (1200, 2000)))["neck"]
+    assert neck.width > 0.3 * STANDING_TORSO + (340 - 250) + 2 * 0.15 * STANDING_TORSO  # it did grow in height
+    mouth_y = STANDING[9][1]
+    assert mouth_y - 0.15 * STANDING_TORSO - 2 <= neck.box[1] < mouth_y
+    # Lying with the head to the left, "below" is to the right.
+    lying = person(turned(broad, -90, centre=(600, 920), to=(1000, 600)))
+    neck = by_label(plan_views(lying, (2000, 1200)))["neck"]
+    mouth_x = lying[9][0]
+    assert mouth_x - 0.15 * STANDING_TORSO - 2 <= neck.box[0] < mouth_x

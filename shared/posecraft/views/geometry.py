@@ -71,19 +71,25 @@ def _plan_view(recipe: ViewRecipe, body: Body, image_size: tuple[int, int], min_
     region = _bounds(recipe.region(body), image_size)
     margin = recipe.margin * body.torso
     aspect = recipe.aspect if region[3] - region[1] >= region[2] - region[0] else recipe.aspect[::-1]
-    box, padded = fit_box(region, margin, aspect, image_size)
+    towards = _feet_side(body.up) if recipe.grow_towards_feet else (0, 0)
+    box, padded = fit_box(region, margin, aspect, image_size, towards)
     low_resolution = min(box[2] - box[0], box[3] - box[1]) < min_side
     return ViewBox(recipe.label, recipe.title, box, low_resolution, padded)
 
 
 def fit_box(
-    region: tuple[int, int, int, int], margin: float, aspect: tuple[int, int], image_size: tuple[int, int]
+    region: tuple[int, int, int, int],
+    margin: float,
+    aspect: tuple[int, int],
+    image_size: tuple[int, int],
+    towards: tuple[int, int] = (0, 0),
 ) -> tuple[Box, bool]:
     """The box for a region: (x0, y0, x1, y1) with width:height exactly `aspect`, and whether it is padded.
 
-    Grows region+margin to the ratio around its centre and shifts it into the image; if that is larger than the
-    image, the largest box of the ratio that fits, placed on the region; if even that cannot hold the region,
-    the smallest box of the ratio that holds it, centred on the image where it is wider than the image (padded).
+    Grows region+margin to the ratio around its centre (or, along an axis where `towards` is -1 or +1, all to
+    that side) and shifts it into the image; if that is larger than the image, the largest box of the ratio that
+    fits, placed on the region; if even that cannot hold the region, the smallest box of the ratio that holds it,
+    centred on the image where it is wider than the image (padded).
     """
     width, height = image_size
     aw, ah = aspect
@@ -92,13 +98,22 @@ def fit_box(
     wanted = max(1, math.ceil(max((x1 - x0 + 2 * margin) / aw, (y1 - y0 + 2 * margin) / ah) - 1e-9))
     largest = min(width // aw, height // ah)
     if wanted <= largest:
-        return _place(wanted, aspect, centre, image_size), False
+        room = (wanted * aw - (x1 - x0 + 2 * margin), wanted * ah - (y1 - y0 + 2 * margin))
+        grown = (centre[0] + towards[0] * room[0] / 2, centre[1] + towards[1] * room[1] / 2)
+        return _place(wanted, aspect, grown, image_size), False
     if largest >= 1:
         box = _place(largest, aspect, centre, image_size)
         if box[0] <= x0 and box[1] <= y0 and x1 <= box[2] and y1 <= box[3]:
             return box, False
     needed = max(1, math.ceil(max((x1 - x0) / aw, (y1 - y0) / ah) - 1e-9))
     return _place(needed, aspect, centre, image_size), True
+
+
+def _feet_side(up: Point) -> tuple[int, int]:
+    """Which way the feet are along the image axis closest to the body's: (0, 1) for a person standing upright."""
+    if abs(up[1]) >= abs(up[0]):
+        return (0, 1 if up[1] < 0 else -1)
+    return (1 if up[0] < 0 else -1, 0)
 
 
 def _place(units: int, aspect: tuple[int, int], centre: Point, image_size: tuple[int, int]) -> Box:

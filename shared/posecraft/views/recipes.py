@@ -35,6 +35,9 @@ class ViewRecipe:
     margin: float  # around the region, in torso lengths
     # width:height of a region taller than wide; turned for a wider one (a person lying down, a kick, an arm held out).
     aspect: tuple[int, int]
+    # Where growing to the ratio adds room along the body: both ends alike, or all of it towards the feet (more
+    # garment, less face).
+    grow_towards_feet: bool = False
 
 
 A_SHOULDER = Requirement("a shoulder", ((kp.LEFT_SHOULDER,), (kp.RIGHT_SHOULDER,)))
@@ -100,7 +103,9 @@ def length_region(body: Body) -> tuple[Point, ...]:
 
 
 DEFAULT_RECIPES: tuple[ViewRecipe, ...] = (
-    ViewRecipe("neck", "Neck View", (THE_MOUTH, BOTH_SHOULDERS), neck_region, margin=0.15, aspect=(1, 1)),
+    ViewRecipe(
+        "neck", "Neck View", (THE_MOUTH, BOTH_SHOULDERS), neck_region, margin=0.15, aspect=(1, 1), grow_towards_feet=True
+    ),
     ViewRecipe("sleeve", "Sleeve View", (ONE_ARM,), sleeve_region, margin=0.2, aspect=(3, 4)),
     ViewRecipe("zoom", "Zoomed View", (A_SHOULDER, THE_HIPS), zoom_region, margin=0.15, aspect=(3, 4)),
     ViewRecipe("waist", "Waist View", (A_SHOULDER, THE_HIPS), waist_region, margin=0.15, aspect=(1, 1)),
