@@ -11,11 +11,13 @@
 - `system`: the same stack plus both Flask services under gunicorn, the pose worker and nginx in front, each
   started when its code is present. `.base_url` is nginx; `.settings` is what every process got (view URLs
   under `<base_url>/media`); `.kill_worker()` / `.start_worker()` and the methods above for faults.
-When a test that used these fails, the last lines of every process's log are added to its report.
+When a test that used these fails, the last lines of every process's log are added to its report; a process a
+test left stopped (or that crashed) is started again after it, with a warning.
 """
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import pytest
@@ -74,6 +76,17 @@ def system(backing_services) -> DevStack:
     except StackError as error:
         pytest.fail(f"the stack did not start: {error}", pytrace=False)
     return backing_services
+
+
+@pytest.fixture(autouse=True)
+def _restart_what_a_test_left_stopped():
+    """A fault test that fails before it restarts what it stopped would fail every test after it: restart it."""
+    yield
+    for stack in _stacks:
+        for name, process in list(stack.processes.items()):
+            if not process.running:
+                warnings.warn(f"{name} was not running after the test; restarted (its log: {process.log_path})")
+                stack.start(name)
 
 
 @pytest.hookimpl(hookwrapper=True)
