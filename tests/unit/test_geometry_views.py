@@ -214,9 +214,9 @@ def test_region_larger_than_the_image_shrinks_keeping_the_ratio_before_any_paddi
 
 
 def test_configured_aspect_ratio_replaces_the_default():
-    recipes = with_aspects(DEFAULT_RECIPES, {"neck": "3:4", "length": "2:3"})
+    recipes = with_aspects(DEFAULT_RECIPES, {"zoom": "4:5", "length": "2:3"})
     plans = by_label(plan_views(person(), (1200, 2000), recipes))
-    assert plans["neck"].width * 4 == plans["neck"].height * 3
+    assert plans["zoom"].width * 5 == plans["zoom"].height * 4
     assert plans["length"].width * 3 == plans["length"].height * 2
 
 
@@ -278,9 +278,9 @@ def test_any_pose_anywhere_gives_exact_ratio_boxes_inside_the_image_that_hold_th
 
 
 def test_view_aspects_setting_changes_the_ratios():
-    settings = Settings.from_env({"VIEW_ASPECTS": "neck=3:4, length=2:3"})
+    settings = Settings.from_env({"VIEW_ASPECTS": "zoom=4:5, length=2:3"})
     plans = by_label(plan_views(person(), (1200, 2000), configured_recipes(settings.view_aspects)))
-    assert plans["neck"].width * 4 == plans["neck"].height * 3
+    assert plans["zoom"].width * 5 == plans["zoom"].height * 4
     assert plans["length"].width * 3 == plans["length"].height * 2
     with pytest.raises(ValueError, match="is not VIEW=WIDTH:HEIGHT"):
         configured_recipes(("neck:3:4",))
@@ -291,11 +291,12 @@ def test_neck_view_grows_towards_the_garment_not_the_face():
     # below the collar, not above the mouth.
     broad = with_points(STANDING, p11=(780, 340), p12=(420, 340))
     neck = by_label(plan_views(person(broad), (1200, 2000)))["neck"]
-    assert neck.width > 0.3 * STANDING_TORSO + (340 - 250) + 2 * 0.15 * STANDING_TORSO  # it did grow in height
+    margin = MARGIN["neck"] * STANDING_TORSO
+    assert neck.width > 0.3 * STANDING_TORSO + (340 - 250) + 2 * margin  # it did grow in height
     mouth_y = STANDING[9][1]
-    assert mouth_y - 0.15 * STANDING_TORSO - 2 <= neck.box[1] < mouth_y
+    assert mouth_y - margin - 2 <= neck.box[1] < mouth_y
     # Lying with the head to the left, "below" is to the right.
     lying = person(turned(broad, -90, centre=(600, 920), to=(1000, 600)))
     neck = by_label(plan_views(lying, (2000, 1200)))["neck"]
     mouth_x = lying[9][0]
-    assert mouth_x - 0.15 * STANDING_TORSO - 2 <= neck.box[0] < mouth_x
+    assert mouth_x - margin - 2 <= neck.box[0] < mouth_x

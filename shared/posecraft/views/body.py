@@ -56,10 +56,10 @@ def measure_body(keypoints: Sequence[Sequence[float]], image_size: tuple[int, in
         raise ValueError(f"expected {kp.COUNT} keypoints (BlazePose), got {len(keypoints)}")
     width, height = image_size
     # A landmark a hair outside the frame (an ankle on the bottom edge) still counts, pulled onto the edge.
-    slack = 0.02 * max(width, height)
+    slack_x, slack_y = 0.02 * width, 0.02 * height
     points: dict[int, Point] = {}
     for index, (x, y, visibility) in enumerate(keypoints):
-        if visibility >= min_visibility and -slack <= x <= width + slack and -slack <= y <= height + slack:
+        if visibility >= min_visibility and -slack_x <= x <= width + slack_x and -slack_y <= y <= height + slack_y:
             points[index] = (min(max(float(x), 0.0), width), min(max(float(y), 0.0), height))
     body = Body(points=points, visibility=tuple(float(k[2]) for k in keypoints), up=(0.0, -1.0), torso=None)
     return replace(body, up=_up_vector(body), torso=_torso_length(body))

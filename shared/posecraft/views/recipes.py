@@ -53,9 +53,11 @@ def _visible(body: Body, indices: Iterable[int]) -> list[Point]:
 
 
 def neck_region(body: Body) -> tuple[Point, ...]:
-    """The neckline and collar: from the mouth to below the shoulder line, shoulder to shoulder."""
+    """The neckline and collar: from the mouth to below the shoulder line, shoulder to shoulder and a little past
+    (the shoulder seams). The margin is small so that little of the face above the mouth is shown."""
     below_collar = body.along(body.centre(kp.SHOULDERS), up=-0.3)
-    return (*_visible(body, kp.MOUTH), *_visible(body, kp.SHOULDERS), below_collar)
+    seams = [body.along(p, across=side * 0.1) for p in _visible(body, kp.SHOULDERS) for side in (-1, 1)]
+    return (*_visible(body, kp.MOUTH), *seams, below_collar)
 
 
 def sleeve_region(body: Body) -> tuple[Point, ...]:
@@ -104,7 +106,7 @@ def length_region(body: Body) -> tuple[Point, ...]:
 
 DEFAULT_RECIPES: tuple[ViewRecipe, ...] = (
     ViewRecipe(
-        "neck", "Neck View", (THE_MOUTH, BOTH_SHOULDERS), neck_region, margin=0.15, aspect=(1, 1), grow_towards_feet=True
+        "neck", "Neck View", (THE_MOUTH, BOTH_SHOULDERS), neck_region, margin=0.05, aspect=(1, 1), grow_towards_feet=True
     ),
     ViewRecipe("sleeve", "Sleeve View", (ONE_ARM,), sleeve_region, margin=0.2, aspect=(3, 4)),
     ViewRecipe("zoom", "Zoomed View", (A_SHOULDER, THE_HIPS), zoom_region, margin=0.15, aspect=(3, 4)),
