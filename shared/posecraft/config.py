@@ -69,7 +69,9 @@ class Settings:
     models_dir: str = str(REPO_ROOT / "models")
     pose_model: str = "full"  # lite | full | heavy
     pose_runtime: str = "litert"  # litert | tensorflow
-    pose_threads: int = 2
+    # Interpreter threads. 1: the worker runs one process per core, and the pipeline decodes on a second thread
+    # while the pose runs (benchmarks/bench_pose.py: 2 threads were slower per photo on the 2-core machine).
+    pose_threads: int = 1
     view_format: str = "jpeg"  # jpeg | webp
     view_quality: int = 90
     # View aspect ratios other than the defaults, e.g. "neck=3:4,waist=4:5" (docs/VIEWS.md).
