@@ -2,7 +2,7 @@
 (a) mediapipe's own pipeline, (b) npm sharp cutting the same views, (c) the Pillow floor (decode + the same views,
 no pose). A script that prints numbers, not a test.
 
-    .venv/bin/python benchmarks/bench_pose.py [--reps 5] [--mediapipe-python /tmp/mpvenv/bin/python]
+    .venv/bin/python benchmarks/bench_pose.py [--rounds 5] [--mediapipe-python /tmp/mpvenv/bin/python]
                                               [--sharp-modules /tmp/sharpbench/node_modules]
 
 (a) and (b) run in throwaway environments (see mediapipe_pose.py and sharp_views.mjs); either is left out, with
@@ -70,40 +70,44 @@ def write_views(views, folder: Path) -> None:
         (folder / f"{view.label}.jpg").write_bytes(view.data)
 
 
-def bench_posecraft(inputs: list[Path], settings: Settings, reps: int, out: Path) -> dict:
-    """analyze_photo + writing the views, as the CLI does; the stages from the pipeline's own timings."""
-    stages = {"decode": [], "pose": [], "views": [], "write": [], "total": [], "cpu": []}
-    pose_only = {"wall": [], "cpu": []}
-    boxes = {}
+def posecraft_round(inputs: list[Path], settings: Settings, out: Path, results: dict) -> None:
+    """analyze_photo + writing the views, as the CLI does, once per photo; the stages from the pipeline's own
+    timings; then the pose engine alone on the same pose copy."""
     engine = get_engine(settings)
     for path in inputs:
         data = path.read_bytes()
-        analysis = analyze_photo(data, settings)  # warm-up; its boxes are what sharp and the floor cut
-        boxes[path] = [view.box for view in analysis.views]
+
+        def whole():
+            analysis = analyze_photo(data, settings)
+            started = time.perf_counter()
+            write_views(analysis.views, out)
+            return analysis, time.perf_counter() - started
+
+        (analysis, write_s), wall, cpu = timed(whole)
+        for stage in ("decode", "pose", "views"):
+            results[stage].append(analysis.seconds[stage])
+        results["write"].append(write_s)
+        results["total"].append(wall)
+        results["cpu"].append(cpu)
         pose_image = decode_image(data, max_pixels=settings.max_image_pixels).pose_image
-        pose_image.save(out / f"{path.stem}-pose.png")
-        for _ in range(reps):
-            def whole():
-                result = analyze_photo(data, settings)
-                started = time.perf_counter()
-                write_views(result.views, out)
-                return result, time.perf_counter() - started
-
-            (result, write_s), wall, cpu = timed(whole)
-            for stage in ("decode", "pose", "views"):
-                stages[stage].append(result.seconds[stage])
-            stages["write"].append(write_s)
-            stages["total"].append(wall)
-            stages["cpu"].append(cpu)
-            _, wall, cpu = timed(lambda: engine.estimate(pose_image))
-            pose_only["wall"].append(wall)
-            pose_only["cpu"].append(cpu)
-    return {"stages": stages, "pose_only": pose_only, "boxes": boxes}
+        _, wall, cpu = timed(lambda: engine.estimate(pose_image))
+        results["pose_alone"].append(wall)
+        results["pose_alone_cpu"].append(cpu)
 
 
-def bench_pillow_floor(inputs: list[Path], boxes: dict, settings: Settings, reps: int, out: Path) -> dict:
+def prepare(inputs: list[Path], settings: Settings, out: Path) -> dict:
+    """One warm-up pass: loads the models, saves each pose copy (for mediapipe) and returns the view boxes that
+    sharp and the Pillow floor cut."""
+    boxes = {}
+    for path in inputs:
+        data = path.read_bytes()
+        boxes[path] = [view.box for view in analyze_photo(data, settings).views]
+        decode_image(data, max_pixels=settings.max_image_pixels).pose_image.save(out / f"{path.stem}-pose.png")
+    return boxes
+
+
+def floor_round(inputs: list[Path], boxes: dict, settings: Settings, out: Path, results: dict) -> None:
     """Pillow decode of the full JPEG + the same views cropped, encoded (same code and threads) and written."""
-    walls, cpus = [], []
     for path in inputs:
         data = path.read_bytes()
         plans = [ViewBox(f"v{i}", "", box, False) for i, box in enumerate(boxes[path])]
@@ -113,28 +117,29 @@ def bench_pillow_floor(inputs: list[Path], boxes: dict, settings: Settings, reps
                 image = im.convert("RGB")
             write_views(render_views(image, plans, fmt=settings.view_format, quality=settings.view_quality), out)
 
-        floor()
-        for _ in range(reps):
-            _, wall, cpu = timed(floor)
-            walls.append(wall)
-            cpus.append(cpu)
-    return {"wall": walls, "cpu": cpus}
+        _, wall, cpu = timed(floor)
+        results["wall"].append(wall)
+        results["cpu"].append(cpu)
 
 
-def bench_mediapipe(python: Path, inputs: list[Path], out: Path, reps: int) -> dict | str:
+def mediapipe_round(python: Path, inputs: list[Path], out: Path, results: dict) -> str | None:
+    """One run of each photo through mediapipe (after its own warm-up); the reason when it cannot run."""
     if not python.exists():
         return f"not measured: {python} missing (python -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install mediapipe==0.10.21)"
     pairs = [f"{path}:{out / f'{path.stem}-pose.png'}" for path in inputs]
-    done = subprocess.run([python, HERE / "mediapipe_pose.py", str(reps), *pairs], capture_output=True, text=True)
+    done = subprocess.run([python, HERE / "mediapipe_pose.py", "1", *pairs], capture_output=True, text=True)
     if done.returncode != 0:
         return f"not measured: mediapipe_pose.py failed: {done.stderr.strip()[-500:]}"
-    runs = json.loads(done.stdout)
-    merged = {key: [pair for photo in runs.values() for pair in photo[key]] for key in ("decode", "pose_full", "pose_small")}
-    merged["found"] = all(photo["found"] for photo in runs.values())
-    return merged
+    for photo in json.loads(done.stdout).values():
+        if not photo["found"]:
+            return "not comparable: mediapipe found no person on a benchmark photo"
+        for key in ("decode", "pose_full", "pose_small"):
+            results[key].extend(photo[key])
+    return None
 
 
-def bench_sharp(modules: Path, inputs: list[Path], boxes: dict, out: Path, reps: int) -> dict | str:
+def sharp_round(modules: Path, inputs: list[Path], boxes: dict, out: Path, results: dict) -> str | None:
+    """One run of each photo's crops + encodes through sharp (after its own warm-up)."""
     if not (modules / "sharp").exists():
         return f"not measured: {modules}/sharp missing (mkdir /tmp/sharpbench && cd /tmp/sharpbench && npm install sharp@0.35)"
     photos = []
@@ -142,18 +147,20 @@ def bench_sharp(modules: Path, inputs: list[Path], boxes: dict, out: Path, reps:
         with Image.open(path) as im:
             photos.append({"path": str(path), "width": im.width, "height": im.height, "boxes": boxes[path]})
     job = out / "sharp-job.json"
-    job.write_text(json.dumps({"reps": reps, "out_dir": str(out), "photos": photos}))
+    job.write_text(json.dumps({"reps": 1, "out_dir": str(out), "photos": photos}))
     env = {**os.environ, "NODE_PATH": str(modules)}
     done = subprocess.run(["node", HERE / "sharp_views.mjs", job], capture_output=True, text=True, env=env)
     if done.returncode != 0:
         return f"not measured: sharp_views.mjs failed: {done.stderr.strip()[-500:]}"
-    runs = json.loads(done.stdout)
-    return {"wall": [pair[0] for photo in runs.values() for pair in photo], "cpu": [pair[1] for photo in runs.values() for pair in photo]}
+    for photo in json.loads(done.stdout).values():
+        results["wall"].extend(wall for wall, _ in photo)
+        results["cpu"].extend(cpu for _, cpu in photo)
+    return None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=5, help="repetitions per photo (after one warm-up)")
+    parser.add_argument("--rounds", type=int, default=5, help="runs of every photo through every contender")
     parser.add_argument("--work", default=str(Path(tempfile.gettempdir()) / "posecraft-bench"), help="inputs and outputs")
     parser.add_argument("--mediapipe-python", default="/tmp/mpvenv/bin/python")
     parser.add_argument("--sharp-modules", default="/tmp/sharpbench/node_modules")
@@ -169,16 +176,24 @@ def main() -> None:
         with Image.open(path) as im:
             sizes.append(f"{im.width}x{im.height}")
 
-    ours = bench_posecraft(inputs, settings, args.reps, out)
-    floor = bench_pillow_floor(inputs, ours["boxes"], settings, args.reps, out)
-    mediapipe = bench_mediapipe(Path(args.mediapipe_python), inputs, out, args.reps)
-    sharp = bench_sharp(Path(args.sharp_modules), inputs, ours["boxes"], out, args.reps)
+    boxes = prepare(inputs, settings, out)
+    ours = {key: [] for key in ("decode", "pose", "views", "write", "total", "cpu", "pose_alone", "pose_alone_cpu")}
+    floor = {"wall": [], "cpu": []}
+    mediapipe = {"decode": [], "pose_full": [], "pose_small": []}
+    sharp = {"wall": [], "cpu": []}
+    loads = []
+    # Rounds interleave the contenders, so that a busy spell on the shared machine falls on all of them.
+    for _ in range(args.rounds):
+        loads.append(os.getloadavg()[0])
+        posecraft_round(inputs, settings, out, ours)
+        floor_round(inputs, boxes, settings, out, floor)
+        mediapipe_missing = mediapipe_round(Path(args.mediapipe_python), inputs, out, mediapipe)
+        sharp_missing = sharp_round(Path(args.sharp_modules), inputs, boxes, out, sharp)
 
-    stages = ours["stages"]
-    views_per_photo = statistics.mean(len(b) for b in ours["boxes"].values())
+    views_per_photo = statistics.mean(len(b) for b in boxes.values())
     print(f"PoseCraft pose benchmark  {time.strftime('%Y-%m-%d %H:%M %Z')}  {platform.processor() or platform.machine()}, "
-          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
-    print(f"inputs: {len(inputs)} photos ({', '.join(sizes)}), JPEG q92, {args.reps} runs each after a warm-up; "
+          f"{os.cpu_count()} cores, 1-min load average {min(loads):.2f}-{max(loads):.2f} during the rounds")
+    print(f"inputs: {len(inputs)} photos ({', '.join(sizes)}), JPEG q92, {args.rounds} rounds after a warm-up; "
           f"model {settings.pose_model}, runtime {settings.pose_runtime}, {settings.pose_threads} threads; "
           f"{views_per_photo:.1f} views per photo, {settings.view_format} q{settings.view_quality}")
     print()
@@ -186,23 +201,23 @@ def main() -> None:
     for stage, label in [("decode", "decode (pose copy + full size)"), ("pose", "pose (on the pose copy)"),
                          ("views", "crop + encode views"), ("write", "write view files"), ("total", "total (wall)"),
                          ("cpu", "CPU time, all threads")]:
-        print(f"  {label:34s} {median_ms(stages[stage]):8.1f}")
-    total_ms, cpu_ms = median_ms(stages["total"]), median_ms(stages["cpu"])
+        print(f"  {label:34s} {median_ms(ours[stage]):8.1f}")
+    total_ms, cpu_ms = median_ms(ours["total"]), median_ms(ours["cpu"])
     print(f"  {'images/s, one stream (wall)':34s} {1000 / total_ms:8.2f}")
     print(f"  {'images/s per core (1 / CPU s)':34s} {1000 / cpu_ms:8.2f}")
-    pose_ms = median_ms(ours["pose_only"]["wall"])
-    print(f"  {'pose alone on the pose copy':34s} {pose_ms:8.1f}  (CPU {median_ms(ours['pose_only']['cpu']):.1f})")
+    pose_ms = median_ms(ours["pose_alone"])
+    print(f"  {'pose alone on the pose copy':34s} {pose_ms:8.1f}  (CPU {median_ms(ours['pose_alone_cpu']):.1f})")
     print()
     print("Comparisons (median ms per photo)")
     floor_ms = median_ms(floor["wall"])
     print(f"  (c) Pillow floor: decode + same views, no pose   {floor_ms:8.1f}  (CPU {median_ms(floor['cpu']):.1f})")
-    if isinstance(sharp, str):
-        print(f"  (b) sharp 0.35: {sharp}")
+    if sharp_missing:
+        print(f"  (b) sharp 0.35: {sharp_missing}")
     else:
         sharp_ms = median_ms(sharp["wall"])
         print(f"  (b) sharp 0.35: same crops + encodes, no decode  {sharp_ms:8.1f}  (CPU {median_ms(sharp['cpu']):.1f})")
-    if isinstance(mediapipe, str):
-        print(f"  (a) mediapipe 0.10.21: {mediapipe}")
+    if mediapipe_missing:
+        print(f"  (a) mediapipe 0.10.21: {mediapipe_missing}")
     else:
         mp_full = median_ms([w for w, _ in mediapipe["pose_full"]])
         mp_small = median_ms([w for w, _ in mediapipe["pose_small"]])
@@ -213,10 +228,10 @@ def main() -> None:
     print()
     print("Ratios (below 1.0 = PoseCraft faster)")
     print(f"  PoseCraft total / Pillow floor                      {total_ms / floor_ms:6.2f}")
-    if not isinstance(sharp, str):
+    if not sharp_missing:
         print(f"  PoseCraft total / sharp crops+encodes (target <= 1) {total_ms / sharp_ms:6.2f}")
-    if not isinstance(mediapipe, str):
-        print(f"  PoseCraft pose stage / mediapipe pose on 12 MP (target <= 1)   {median_ms(stages['pose']) / mp_full:6.2f}")
+    if not mediapipe_missing:
+        print(f"  PoseCraft pose stage / mediapipe pose on 12 MP (target <= 1)   {median_ms(ours['pose']) / mp_full:6.2f}")
         print(f"  PoseCraft pose alone / mediapipe pose, same pose copy         {pose_ms / mp_small:6.2f}")
         print(f"  PoseCraft total / mediapipe decode + pose (no views)          {total_ms / (mp_decode + mp_full):6.2f}")
 

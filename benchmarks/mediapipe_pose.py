@@ -3,6 +3,7 @@
 Runs in a throwaway venv that has mediapipe==0.10.21 (it pins numpy<2, so it stays out of the project venv):
     python -m venv /tmp/mpvenv && /tmp/mpvenv/bin/pip install mediapipe==0.10.21
 Usage: /tmp/mpvenv/bin/python mediapipe_pose.py REPS FULL_JPEG:POSE_PNG ...
+(bench_pose.py runs it once per round with REPS=1, between its own rounds, so both see the same machine load.)
 Prints one JSON object: per photo, the seconds of each repetition (wall and CPU) of
   decode     Pillow decode of the 12 MP JPEG to an RGB array (what mediapipe needs as input),
   pose_full  Pose.process on that full-size array (mediapipe's own resampling from 12 MP),

@@ -26,7 +26,7 @@ Keypoint = tuple[float, float, float]
 
 @dataclass(frozen=True)
 class PoseResult:
-    people: int  # persons found by the two detector passes (after non-max suppression)
+    people: int  # persons found by the detector passes (after non-max suppression)
     keypoints: tuple[Keypoint, ...]  # 33 x (x, y, visibility) in pixels of the image given
     presence: float  # the landmark model's confidence that its crop holds a person
 
@@ -80,12 +80,12 @@ class PoseEngine:
         return detector.decode(raw, logits, image_size)
 
     def detect(self, image: Image.Image) -> list[detector.Detection]:
-        """The people found in two detector passes: the detector reports the most salient person and seldom
-        a second one beside it, so the second pass runs with the people of the first blanked out. Three or
-        more people may be counted as two: the count tells one person from several, at one extra run."""
+        """The people found in at most two detector passes: the detector reports the most salient person and
+        seldom a second one beside it, so when it finds one, a second pass runs with that person blanked out.
+        Three or more people may be counted as two: the count tells one person from several."""
         model_input = detector.letterbox_input(image)
         found = self.run_detector(model_input, image.size)
-        if found:
+        if len(found) == 1:
             found += self.run_detector(detector.blank_people(model_input, found, image.size), image.size)
         return found
 
