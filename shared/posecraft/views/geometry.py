@@ -95,18 +95,28 @@ def fit_box(
     aw, ah = aspect
     x0, y0, x1, y1 = region
     centre = ((x0 + x1) / 2, (y0 + y1) / 2)
-    wanted = max(1, math.ceil(max((x1 - x0 + 2 * margin) / aw, (y1 - y0 + 2 * margin) / ah) - 1e-9))
+    # Region plus margin in whole pixels, rounded outwards: the margin is never lost to rounding.
+    mx0, my0 = math.floor(x0 - margin), math.floor(y0 - margin)
+    mx1, my1 = math.ceil(x1 + margin), math.ceil(y1 + margin)
+    wanted = max(1, -(-(mx1 - mx0) // aw), -(-(my1 - my0) // ah))
     largest = min(width // aw, height // ah)
     if wanted <= largest:
-        room = (wanted * aw - (x1 - x0 + 2 * margin), wanted * ah - (y1 - y0 + 2 * margin))
-        grown = (centre[0] + towards[0] * room[0] / 2, centre[1] + towards[1] * room[1] / 2)
-        return _place(wanted, aspect, grown, image_size), False
+        box_w, box_h = wanted * aw, wanted * ah
+        left = _grown_start(mx0, box_w - (mx1 - mx0), towards[0])
+        top = _grown_start(my0, box_h - (my1 - my0), towards[1])
+        left, top = min(max(left, 0), width - box_w), min(max(top, 0), height - box_h)
+        return (left, top, left + box_w, top + box_h), False
     if largest >= 1:
         box = _place(largest, aspect, centre, image_size)
         if box[0] <= x0 and box[1] <= y0 and x1 <= box[2] and y1 <= box[3]:
             return box, False
     needed = max(1, math.ceil(max((x1 - x0) / aw, (y1 - y0) / ah) - 1e-9))
     return _place(needed, aspect, centre, image_size), True
+
+
+def _grown_start(start: int, room: int, towards: int) -> int:
+    """Where a side starts once `room` px are added: half each side, or all after (+1) or before (-1) it."""
+    return start - {0: room // 2, 1: 0, -1: room}[towards]
 
 
 def _feet_side(up: Point) -> tuple[int, int]:
