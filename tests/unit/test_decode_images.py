@@ -84,12 +84,14 @@ def test_alpha_is_flattened_on_white(mode, colour, expected):
     assert close(decode_image(data, max_pixels=LIMIT).image.getpixel((5, 5)), expected, tolerance=2)
 
 
-def test_animated_gif_gives_its_first_frame():
+@pytest.mark.parametrize("fmt, name", [("GIF", "GIF"), ("WEBP", "WebP"), ("TIFF", "TIFF")])
+def test_animated_or_multi_page_image_gives_its_first_frame(fmt, name):
     frames = [Image.new("RGB", (30, 30), colour) for colour in (RED, GREEN, BLUE)]
-    data = encoded(frames[0], "GIF", save_all=True, append_images=frames[1:], duration=100, loop=0)
+    extra = {"lossless": True} if fmt == "WEBP" else {}
+    data = encoded(frames[0], fmt, save_all=True, append_images=frames[1:], duration=100, loop=0, **extra)
     assert Image.open(io.BytesIO(data)).n_frames == 3
     decoded = decode_image(data, max_pixels=LIMIT)
-    assert decoded.format == "GIF" and decoded.image.getpixel((15, 15)) == RED
+    assert decoded.format == name and decoded.image.getpixel((15, 15)) == RED
 
 
 def test_greyscale_jpeg_becomes_grey_rgb():
