@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 
 import boto3
 from botocore.config import Config
@@ -15,6 +16,8 @@ from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from posecraft.config import Settings
 from posecraft.errors import ServiceUnavailable
+
+log = logging.getLogger(__name__)
 
 _UNREACHABLE = (EndpointConnectionError, BotoConnectionError, ReadTimeoutError)
 
@@ -72,13 +75,24 @@ class Storage:
 
     @_unavailable
     def ensure_bucket(self) -> None:
-        """Create the bucket if missing and make its objects publicly readable (a policy: public-read ACLs are refused)."""
+        """Create the bucket if missing and make its objects publicly readable (a policy: public-read ACLs are
+        refused). A store that does not let this key set policies (a managed bucket) keeps the one it has."""
         try:
-            self._client.create_bucket(Bucket=self.bucket)
+            self._client.head_bucket(Bucket=self.bucket)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in {"BucketAlreadyOwnedByYou", "BucketAlreadyExists"}:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 404:
                 raise
-        policy = {
+            self._client.create_bucket(Bucket=self.bucket)
+        try:
+            self._client.put_bucket_policy(Bucket=self.bucket, Policy=json.dumps(self._public_read_policy()))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "AccessDenied":
+                raise
+            log.warning("not allowed to set the policy of bucket %s: its objects must be made publicly readable "
+                        "by whoever manages it", self.bucket)
+
+    def _public_read_policy(self) -> dict:
+        return {
             "Version": "2012-10-17",
             "Statement": [
                 {
@@ -90,7 +104,6 @@ class Storage:
                 }
             ],
         }
-        self._client.put_bucket_policy(Bucket=self.bucket, Policy=json.dumps(policy))
 
     def public_url(self, key: str) -> str:
         return f"{self._media_base_url}/{self.bucket}/{key}"
