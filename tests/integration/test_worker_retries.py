@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +19,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 from posecraft.config import Settings
 from posecraft.queue import JobQueue, job_message
@@ -142,11 +144,14 @@ def test_the_worker_waits_for_mongodb_and_records_the_outcome_when_it_returns(lo
     assert (done["status"], done["error"]) == ("failed", "the URL answered 404")
 
 
-def test_sigterm_during_a_retry_wait_gives_the_job_back_and_exits_logging_json_with_the_image_id(local_origin, backing_services, repository, queue,
-                                                                  worker_settings, tmp_path):
+def test_sigterm_during_a_retry_wait_gives_the_job_back_and_the_worker_reports_in_json_logs_and_metrics(
+        local_origin, backing_services, repository, queue, worker_settings, tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        metrics_port = sock.getsockname()[1]
     env = backing_services.env()
     env.update(MONGO_DB=worker_settings.mongo_db, QUEUE_NAME=worker_settings.queue_name,
-               S3_BUCKET=worker_settings.s3_bucket, JOB_RETRY_DELAY="60")
+               S3_BUCKET=worker_settings.s3_bucket, JOB_RETRY_DELAY="60", WORKER_METRICS_PORT=str(metrics_port))
     log = tmp_path / "worker.log"
     worker = subprocess.Popen([sys.executable, "-m", "pose_worker"], env=env, stdout=subprocess.DEVNULL,
                               stderr=log.open("wb"), start_new_session=True)
@@ -157,6 +162,7 @@ def test_sigterm_during_a_retry_wait_gives_the_job_back_and_exits_logging_json_w
         while local_origin.count("/status/502") == before and time.monotonic() < deadline:
             time.sleep(0.1)
         time.sleep(0.5)  # the first try failed; the worker now waits 60 s to try again
+        metrics = requests.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
 
         os.kill(worker.pid, signal.SIGTERM)
         code = worker.wait(10)
@@ -171,6 +177,8 @@ def test_sigterm_during_a_retry_wait_gives_the_job_back_and_exits_logging_json_w
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     about_the_job = [line for line in lines if "502" in line["message"]]
     assert about_the_job and all(line["image_id"] == image_id for line in about_the_job)
+    assert 'posecraft_jobs_total{outcome="retried"} 1.0' in metrics
+    assert 'posecraft_job_stage_seconds_count{stage="load"} 1.0' in metrics
 
 
 def test_a_job_caught_by_an_s3_restart_is_retried_and_completes(local_origin, backing_services, repository, queue,
