@@ -71,7 +71,8 @@ def _json_object(fields: tuple[str, ...]) -> dict:
 
 
 def _data_url_bytes(value: object) -> bytes:
-    """The bytes of a `data:<type>;base64,<data>` URL. The declared type is ignored: the bytes are judged by decoding."""
+    """The bytes of a `data:<type>;base64,<data>` URL. The declared type is ignored: the bytes are judged by
+    decoding."""
     if not isinstance(value, str) or not value.startswith("data:") or "," not in value:
         raise BadRequest('imageData must be a data URL: "data:image/jpeg;base64,..."')
     header, payload = value.split(",", 1)

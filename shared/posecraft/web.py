@@ -29,8 +29,10 @@ from posecraft.submissions import InvalidBatch, UnusableImage
 log = logging.getLogger(__name__)
 
 # Under gunicorn with several workers, set PROMETHEUS_MULTIPROC_DIR (an empty folder) so /metrics adds them all up.
-REQUESTS = Counter("posecraft_http_requests_total", "HTTP requests answered", ["service", "endpoint", "method", "status"])
-LATENCY = Histogram("posecraft_http_request_duration_seconds", "Time to answer an HTTP request", ["service", "endpoint"])
+REQUESTS = Counter("posecraft_http_requests_total", "HTTP requests answered",
+                   ["service", "endpoint", "method", "status"])
+LATENCY = Histogram("posecraft_http_request_duration_seconds", "Time to answer an HTTP request",
+                    ["service", "endpoint"])
 
 # Domain errors -> status; the first class that matches wins (subclasses before their parents).
 _STATUS_FOR = (
@@ -162,6 +164,8 @@ def init_api(app: Flask, settings: Settings, service: str, checks: dict[str, Cal
     # whose 413 would blame the body size wrongly).
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_upload_bytes
     app.json.sort_keys = False
+    # Werkzeug would answer "//" in a path with an HTML redirect; a malformed path is an error like any other.
+    app.url_map.merge_slashes = False
     app.register_error_handler(HTTPException, _handle_http_error)
     for error_class, _ in _STATUS_FOR:
         app.register_error_handler(error_class, _handle_domain_error)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import struct
 import zlib
 from pathlib import Path
@@ -21,12 +22,11 @@ def _png_header_only(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 1024)) + chunk(b"IEND", b"")
+    idat = zlib.compress(b"\0" * 1024)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 def _noise_png(min_bytes: int) -> bytes:
-    import os
-
     side = int((min_bytes / 3) ** 0.5) + 64
     buffer = io.BytesIO()
     Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(buffer, "PNG", compress_level=0)
@@ -46,7 +46,8 @@ def nothing_recorded(records, job_queue, storage):
 
 
 UPLOADS = {
-    "text named .jpg": (b"just some text, not a photo\n", "photo.jpg", 415, "not an image: the data looks like text/plain"),
+    "text named .jpg": (b"just some text, not a photo\n", "photo.jpg", 415,
+                        "not an image: the data looks like text/plain"),
     "an HTML page": (b"<!doctype html><html><body>hi</body></html>", "photo.jpg", 415, "text/html"),
     "a PDF": (b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "photo.jpg", 415, "PDF"),
     "an empty file": (b"", "photo.jpg", 415, "empty file"),

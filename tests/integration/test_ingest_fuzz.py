@@ -24,7 +24,8 @@ URLISH = st.one_of(
 BODIES = st.one_of(
     JSON_VALUES,
     st.fixed_dictionaries({"imageUrl": URLISH | JSON_VALUES}),
-    st.fixed_dictionaries({"imageData": st.text(max_size=60).map(lambda t: "data:image/png;base64," + t) | JSON_VALUES}),
+    st.fixed_dictionaries(
+        {"imageData": st.text(max_size=60).map(lambda t: "data:image/png;base64," + t) | JSON_VALUES}),
     st.fixed_dictionaries({"imageUrls": st.lists(URLISH | JSON_VALUES, max_size=5) | JSON_VALUES}),
 )
 FUZZ = hypothesis_settings(max_examples=150, deadline=None,
