@@ -215,3 +215,14 @@ def test_the_worker_reconnects_after_a_redis_restart_and_takes_the_next_job(loca
 
     assert (record["status"], record["error"]) == ("failed", "the URL answered 404")
     assert queue.depth() == 0
+
+
+def test_an_upload_whose_original_is_gone_from_s3_fails_at_once_with_the_reason(repository, queue, running_worker):
+    key = f"uploads/{uuid.uuid4().hex}.jpg"  # never stored
+    record, _ = repository.submit(f"http://media.example/{key}", "upload", key)
+    queue.publish(job_message(record["_id"], record["url"], key))
+
+    done = wait_until_done(repository, record["_id"])
+
+    assert (done["status"], done["attempts"]) == ("failed", 1)
+    assert done["error"] == "the uploaded original is no longer in storage; upload the photo again"
