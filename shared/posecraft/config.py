@@ -74,7 +74,7 @@ class Settings:
     pose_threads: int = 1
     view_format: str = "jpeg"  # jpeg | webp
     view_quality: int = 90
-    # View aspect ratios other than the defaults, e.g. "neck=3:4,waist=4:5" (docs/VIEWS.md).
+    # View aspect ratios other than the defaults, e.g. "zoom=4:5,length=2:3" (docs/VIEWS.md).
     view_aspects: tuple[str, ...] = ()
 
     # --- the dev stack (make up / make test) ----------------------------------------------------
