@@ -216,8 +216,10 @@ def _transform_to_srgb(icc: bytes, mode: str):
     if {"RGB": "RGB", "GRAY": "L", "CMYK": "CMYK"}.get(space) != mode:
         return None
     try:
+        # NOCACHE: one cached transform may be applied by two decode threads at once (lcms's pixel cache is not
+        # thread-safe).
         return ImageCms.buildTransform(
-            profile, _SRGB, mode, "RGB", renderingIntent=ImageCms.Intent.PERCEPTUAL
+            profile, _SRGB, mode, "RGB", renderingIntent=ImageCms.Intent.PERCEPTUAL, flags=ImageCms.Flags.NOCACHE
         )
     except ImageCms.PyCMSError:
         return None
