@@ -133,7 +133,7 @@ class JobQueue:
                 except conn.recoverable_connection_errors + _UNREACHABLE as exc:
                     log.warning("queue unavailable, reconnecting in %.1f s: %s", backoff, exc)
                     conn.collect()
-                    time.sleep(backoff)
+                    _sleep_unless(should_stop, backoff)
                     backoff = min(backoff * 2, 10)
 
     def _deliver(self, body, message: Message, handle) -> None:
@@ -149,6 +149,12 @@ class JobQueue:
         self.publish_dead_letter(message.body.decode("utf-8", "replace") if isinstance(message.body, bytes)
                                  else str(message.body), f"cannot decode message: {exc}")
         message.ack()
+
+
+def _sleep_unless(should_stop: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not should_stop():
+        time.sleep(0.1)
 
 
 def _is_job(body) -> bool:
