@@ -73,3 +73,18 @@ def test_s3_down_answers_503_to_an_upload_and_records_nothing(backing_services, 
     assert job_queue.depth() == 0
     again = ingest_client.post("/api/process", data={"file": (io.BytesIO(PHOTO), "messi.jpg")})
     assert again.status_code == 202
+
+
+def test_every_accepted_submission_survives_a_kill_9_of_mongodb_and_ids_are_never_reused(
+        backing_services, ingest_client, records):
+    accepted = ingest_client.post("/api/process-batch", json={
+        "imageUrls": [f"https://example.com/durable/{i}.jpg" for i in range(20)]}).get_json()["items"]
+    single = ingest_client.post("/api/process", json={"imageUrl": "https://example.com/durable/one.jpg"}).get_json()
+
+    backing_services.kill("mongo")
+    backing_services.start("mongo")
+
+    ids = [item["id"] for item in accepted] + [single["id"]]
+    assert [record["_id"] for record in records.get_many(ids)] == ids
+    after = ingest_client.post("/api/process", json={"imageUrl": "https://example.com/durable/after.jpg"}).get_json()
+    assert after["id"] > max(ids)
