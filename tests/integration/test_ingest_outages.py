@@ -88,3 +88,13 @@ def test_every_accepted_submission_survives_a_kill_9_of_mongodb_and_ids_are_neve
     assert [record["_id"] for record in records.get_many(ids)] == ids
     after = ingest_client.post("/api/process", json={"imageUrl": "https://example.com/durable/after.jpg"}).get_json()
     assert after["id"] > max(ids)
+
+
+def test_every_queued_job_survives_a_kill_9_of_redis(backing_services, ingest_client, job_queue):
+    ingest_client.post("/api/process-batch", json={
+        "imageUrls": [f"https://example.com/queued/{i}.jpg" for i in range(20)]})
+
+    backing_services.kill("redis")
+    backing_services.start("redis")
+
+    assert job_queue.depth() == 20
