@@ -146,10 +146,6 @@ class ManagedProcess:
     popen: subprocess.Popen | None = field(default=None, repr=False)
 
     @property
-    def pid(self) -> int | None:
-        return self.popen.pid if self.popen else None
-
-    @property
     def running(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
