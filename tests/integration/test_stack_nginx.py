@@ -8,6 +8,12 @@ from posecraft.repository import ImageRepository
 from posecraft.storage import Storage
 
 
+def _built(path: str):
+    built = WEB_DIST / path
+    assert built.exists(), f"{built} is missing: the page is built by `make install` (npm run build in web/)"
+    return built
+
+
 def _records(settings) -> int:
     repository = ImageRepository.from_settings(settings)
     try:
@@ -32,7 +38,7 @@ def test_readyz_through_nginx_reports_mongodb_redis_and_s3_reachable(system):
 
 
 def test_the_page_is_served_at_root_and_every_app_route_falls_back_to_it(system):
-    index = (WEB_DIST / "index.html").read_text()
+    index = _built("index.html").read_text()
 
     root = requests.get(f"{system.base_url}/", timeout=5)
     deep_link = requests.get(f"{system.base_url}/images/7", timeout=5)
@@ -43,7 +49,7 @@ def test_the_page_is_served_at_root_and_every_app_route_falls_back_to_it(system)
 
 
 def test_the_page_assets_are_served_and_cached_for_good(system):
-    asset = next((WEB_DIST / "assets").glob("*.js"))
+    asset = next(_built("assets").glob("*.js"))
 
     response = requests.get(f"{system.base_url}/assets/{asset.name}", timeout=5)
 
