@@ -53,10 +53,10 @@ def supervise(count: int) -> int:
     stopping = []
 
     def stop(signum, _frame):
+        # Only noted here; the loop below signals the children. Signalling them from the handler missed a child
+        # whose Popen was still running when the signal came (not yet in `children`): it was never told to stop,
+        # and waiting for it hung the supervisor.
         stopping.append(signum)
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
 
     metrics_port = Settings.from_env().worker_metrics_port
 
@@ -66,20 +66,24 @@ def supervise(count: int) -> int:
             env["WORKER_METRICS_PORT"] = str(metrics_port + index)
         return subprocess.Popen([sys.executable, "-m", "pose_worker"], env=env)
 
-    children = [spawn(i) for i in range(count)]
+    # Before the first child: a SIGTERM during start-up must not kill the supervisor and orphan its children.
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    children = [spawn(i) for i in range(count)]
     while not stopping:
         for i, child in enumerate(children):
             code = child.poll()
-            if code is None:
+            if code is None or stopping:
                 continue
             if code == CANNOT_START:
-                stop(signal.SIGTERM, None)
+                stopping.append(signal.SIGTERM)
                 break
             log.error("worker process %d exited with code %s; starting another", child.pid, code)
             children[i] = spawn(i)
         time.sleep(0.5)
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
     codes = [child.wait() for child in children]
     return CANNOT_START if CANNOT_START in codes else 0
 
