@@ -69,8 +69,9 @@ class Settings:
     models_dir: str = str(REPO_ROOT / "models")
     pose_model: str = "full"  # lite | full | heavy
     pose_runtime: str = "litert"  # litert | tensorflow
-    # Interpreter threads. 1: the worker runs one process per core, and the pipeline decodes on a second thread
-    # while the pose runs (benchmarks/bench_pose.py: 2 threads were slower per photo on the 2-core machine).
+    # Interpreter threads. 1: the pipeline decodes on a second thread while the pose runs, and the worker runs one
+    # process per core. On 2 cores, 2 threads gave the same time per photo with 6% more CPU, and were much slower
+    # when the machine was busy (docs/POSE.md).
     pose_threads: int = 1
     view_format: str = "jpeg"  # jpeg | webp
     view_quality: int = 90
