@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import math
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +72,7 @@ class PoseEngine:
             lmk_out["Identity"], lmk_out["Identity_1"], lmk_out["Identity_3"]
         )
         self._lock = threading.Lock()
+        self._second_pass = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posecraft-detector")
 
     def run_detector(self, model_input: np.ndarray, image_size: tuple[int, int]) -> list[detector.Detection]:
         self._detector.set_tensor(self._det_input, model_input)
@@ -78,16 +80,6 @@ class PoseEngine:
         raw = self._detector.get_tensor(self._det_boxes)[0]
         logits = self._detector.get_tensor(self._det_scores)[0, :, 0]
         return detector.decode(raw, logits, image_size)
-
-    def detect(self, image: Image.Image) -> list[detector.Detection]:
-        """The people found in at most two detector passes: the detector reports the most salient person and
-        seldom a second one beside it, so when it finds one, a second pass runs with that person blanked out.
-        Three or more people may be counted as two: the count tells one person from several."""
-        model_input = detector.letterbox_input(image)
-        found = self.run_detector(model_input, image.size)
-        if len(found) == 1:
-            found += self.run_detector(detector.blank_people(model_input, found, image.size), image.size)
-        return found
 
     def landmarks(self, pixels: np.ndarray, roi: landmarks.Roi) -> tuple[np.ndarray, float]:
         self._landmarker.set_tensor(self._lmk_input, landmarks.crop_input(pixels, roi))
@@ -100,19 +92,43 @@ class PoseEngine:
     def estimate(self, image: Image.Image) -> PoseResult:
         """Keypoints of the most prominent person in an RGB image; NoPersonFound when there is none.
 
-        If the landmark model rejects the most prominent detection, the next one is tried.
+        People: the detector reports the most salient person and seldom a second one beside it, so when it
+        finds one, a second pass runs with that person blanked out, on another thread while the landmark
+        model runs (each interpreter releases the GIL). The count tells one person from several: three or
+        more may be counted as two. The keypoints are those of the most prominent person of the first pass;
+        if the landmark model rejects it (presence < 0.5), the next one is tried, then those of the second.
         """
         if image.mode != "RGB":
             image = image.convert("RGB")
         pixels = np.asarray(image)
         with self._lock:
-            detections = self.detect(image)
-            for index in prominence_order(detections, image.size):
-                points, presence = self.landmarks(pixels, landmarks.roi_from_detection(detections[index]))
-                if presence >= MIN_PRESENCE:
-                    keypoints = tuple((float(x), float(y), float(vis)) for x, y, vis in points)
-                    return PoseResult(len(detections), keypoints, presence)
-        raise NoPersonFound()
+            model_input = detector.letterbox_input(image)
+            first = self.run_detector(model_input, image.size)
+            if not first:
+                raise NoPersonFound()
+            second_pass = None
+            if len(first) == 1:
+                blanked = detector.blank_people(model_input, first, image.size)
+                second_pass = self._second_pass.submit(self.run_detector, blanked, image.size)
+            try:
+                result = self._first_accepted(pixels, [first[i] for i in prominence_order(first, image.size)])
+            finally:  # the detector must be idle before the lock is released
+                second = second_pass.result() if second_pass else []
+            if result is None:
+                result = self._first_accepted(pixels, [second[i] for i in prominence_order(second, image.size)])
+        if result is None:
+            raise NoPersonFound()
+        points, presence = result
+        keypoints = tuple((float(x), float(y), float(vis)) for x, y, vis in points)
+        return PoseResult(len(first) + len(second), keypoints, presence)
+
+    def _first_accepted(self, pixels: np.ndarray, candidates: list[detector.Detection]):
+        """Landmarks and presence of the first candidate the landmark model takes for a person, or None."""
+        for candidate in candidates:
+            points, presence = self.landmarks(pixels, landmarks.roi_from_detection(candidate))
+            if presence >= MIN_PRESENCE:
+                return points, presence
+        return None
 
 
 @functools.lru_cache(maxsize=8)
