@@ -1,6 +1,6 @@
 """`posecraft views [--out DIR] [--json] [--debug] PHOTO...`: the worker's pipeline on local files, no services.
 
-Each photo's views go to DIR/<photo name>/<label>.jpg (and overlay.png with --debug). With --json, one JSON
+Each photo's views go to DIR/<photo name>/<label>.jpg (.webp with VIEW_FORMAT=webp; overlay.png with --debug). With --json, one JSON
 object per photo on stdout; otherwise one line per photo. The exit status is 1 when any photo failed.
 Settings come from the environment as for the services (POSE_MODEL, POSE_RUNTIME, POSE_THREADS, VIEW_FORMAT, ...).
 """

@@ -148,3 +148,10 @@ def test_webp_views_when_the_settings_ask_for_webp():
         assert view.content_type == "image/webp"
         with Image.open(io.BytesIO(view.data)) as pixels:
             assert pixels.format == "WEBP" and pixels.size == (view.width, view.height)
+
+
+def test_view_aspects_setting_changes_the_ratio_of_the_named_view_only():
+    settings = Settings.from_env({"VIEW_ASPECTS": "zoom=4:5"})
+    views = {view.label: view for view in analyze_photo((PHOTOS / "bus.jpg").read_bytes(), settings).views}
+    assert views["zoom"].width * 5 == views["zoom"].height * 4  # a standing torso: portrait 4:5
+    assert views["length"].width * 4 == views["length"].height * 3  # still the default 3:4
