@@ -177,6 +177,18 @@ class LoadSampler(threading.Thread):
             self.samples.append(os.getloadavg()[0])
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores have spent busy since boot (/proc/stat)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, Path("/proc/stat").read_text().split()[1:9])
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds of this script and of every process of its stack (each waited for by its parent)."""
+    times = os.times()
+    return times.user + times.system + times.children_user + times.children_system
+
+
 def parse_time(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
@@ -195,6 +207,7 @@ def main() -> int:
     args = parser.parse_args()
 
     load_before = os.getloadavg()
+    busy_before, wall_before = machine_busy_seconds(), time.monotonic()
     print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}  cpus {os.cpu_count()}  load average before starting "
           f"{load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f} (1/5/15 min)")
     origin = LocalOrigin(PHOTOS).start()
@@ -255,6 +268,8 @@ def main() -> int:
         stack.stop_all()
         origin.stop()
 
+    wall = time.monotonic() - wall_before
+    others = machine_busy_seconds() - busy_before - own_cpu_seconds()
     requests_sent = sum(len(share) for share in work)
     print(f"\nsubmitted: {args.urls} URLs in {len(range(0, args.urls, args.batch))} batches of {args.batch} + "
           f"{args.uploads} uploads = {requests_sent} requests from {args.pages} pages")
@@ -282,6 +297,8 @@ def main() -> int:
     load = sampler.samples or [os.getloadavg()[0]]
     print(f"load average (1 min) during the run: min {min(load):.2f}, mean {statistics.mean(load):.2f}, "
           f"max {max(load):.2f}")
+    print(f"CPU from start to stop ({wall:.0f} s wall, {os.cpu_count()} cores): this run {own_cpu_seconds():.0f} s, "
+          f"other programs {max(others, 0):.0f} s")
     total = sum(counts.values())
     ok = total == len(accepted_ids) == records_after_again and counts["pending"] == 0 and not still_pending
     print(f"records by status in MongoDB: {counts}; total {total}, accepted {len(accepted_ids)}: "
