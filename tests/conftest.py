@@ -8,9 +8,10 @@
   127.0.0.1 and its port), short fetch timeouts, a short queue visibility timeout and an 8 MiB upload limit
   (so the over-size tests send little), 3 tries 0.5 s apart for a transient job failure. View URLs point at S3
   directly.
-- `system`: the same stack plus both Flask services under gunicorn, the pose worker and nginx in front, each
-  started when its code is present. `.base_url` is nginx; `.settings` is what every process got (view URLs
-  under `<base_url>/media`); `.kill_worker()` / `.start_worker()` and the methods above for faults.
+- `system`: the same stack plus both Flask services under gunicorn (2 workers each, their ports in `.ports`), the
+  pose worker and nginx in front, each started when its code is present. `.base_url` is nginx; `.settings` is
+  what every process got (view URLs under `<base_url>/media`); `.kill_worker()` / `.start_worker()` and the
+  methods above for faults.
 When a test that used these fails, the last lines of every process's log are added to its report; a process a
 test left stopped (or that crashed) is started again after it, with a warning.
 """
@@ -54,7 +55,9 @@ def backing_services(local_origin, tmp_path_factory):
         job_max_attempts=3,
         job_retry_delay=0.5,
     )
-    stack = DevStack(settings, run_dir=folder / "run", data_dir=folder / "data", ports=Ports.free())
+    # 2 gunicorn workers per service, as `make up` and the images run them (metrics must add both up).
+    stack = DevStack(settings, run_dir=folder / "run", data_dir=folder / "data", ports=Ports.free(),
+                     gunicorn_workers=2)
     _stacks.append(stack)
     try:
         stack.start_backing()

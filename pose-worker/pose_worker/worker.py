@@ -1,14 +1,17 @@
 """The queue consumer: one job at a time, acked only once its record says processed or failed.
 
-- A transient failure (a URL timing out or answering 5xx, S3 unavailable) is tried again after
-  job_retry_delay, then twice that, ..., up to job_max_attempts tries in all; then the record is failed
-  with the last reason. A permanent one (not an image, no person, 404) fails at once. The worker waits out
-  the delay holding the message, then gives it back to the queue, where it is delivered next.
+- A transient failure (a URL timing out or answering 5xx) is tried again after job_retry_delay, then twice
+  that, ..., up to job_max_attempts tries in all; then the record is failed with the last reason. A permanent
+  one (not an image, no person, 404) fails at once. The worker waits out the delay holding the message, then
+  gives it back to the queue, where it is delivered next.
 - The attempt count lives in the record, so an image whose processing kills the worker every time
   (each delivery ends without an outcome) is failed once its deliveries reach the bound.
-- While MongoDB cannot be reached the outcome cannot be recorded: the worker waits for it, holding the
-  message, and never acks a job whose record was not updated.
-- stop() (SIGTERM): the try in hand finishes; a job waiting out a retry delay goes back to the queue at once.
+- While MongoDB or S3 cannot be reached (an outage: no fault of the job) the worker waits for them, holding the
+  message, pinging them with backoff, then runs the try again under the same attempt: waiting costs the job
+  none of its tries, and no job is acked whose record was not updated. (Only a new delivery counts one: after
+  SIGTERM, or a wait longer than the queue's visibility timeout while another worker process is free.)
+- stop() (SIGTERM): the try in hand finishes; a job waiting out a retry delay or an outage goes back to the
+  queue at once.
 """
 from __future__ import annotations
 
@@ -41,6 +44,8 @@ QUEUE_DEPTH = Gauge("posecraft_queue_depth", "Jobs waiting in the queue (read wh
 class Failure:
     reason: str
     permanent: bool
+    # MongoDB or S3 was unavailable and still does not answer a ping: wait for it, do not count a try.
+    outage: bool = False
 
 
 class _Stopping(Exception):
@@ -103,6 +108,11 @@ class Worker:
             failure = Failure(f"gave up after {limit} attempts: processing never finished", True)
         else:
             failure = self._attempt(record, attempt)
+            while failure is not None and failure.outage:
+                self._wait_for_stores(self._ping_stores)
+                log.info("the stores answer again: trying the job again", extra={"image_id": image_id,
+                                                                              "attempt": attempt})
+                failure = self._attempt(record, attempt)
             if failure is None:
                 return True
         if failure.permanent or attempt >= limit:
@@ -123,6 +133,10 @@ class Worker:
         started = time.monotonic()
         try:
             processed = process_job(record, self.settings, self.repository, self.storage)
+        except ServiceUnavailable as error:
+            # A store that answers its ping but failed the try (S3 answering 500 to a put) is no outage to wait
+            # out: that try counts, so a store that keeps failing cannot hold a job forever.
+            return Failure(error.reason, permanent=False, outage=not self._stores_answer())
         except PoseCraftError as error:
             return Failure(error.reason, error.permanent)
         except Exception as error:  # a bug or a decoder crash on odd bytes: recorded, and the worker keeps running
@@ -141,8 +155,20 @@ class Worker:
         except ServiceUnavailable:
             return float("nan")
 
+    def _ping_stores(self) -> None:
+        self.repository.ping()
+        self.storage.ping()
+
+    def _stores_answer(self) -> bool:
+        try:
+            self._ping_stores()
+        except ServiceUnavailable:
+            return False
+        return True
+
     def _wait_for_stores(self, action: Callable[[], T]) -> T:
-        """Run `action`, waiting with backoff while a store it needs is unavailable."""
+        """Run `action`, waiting with backoff while a store it needs is unavailable (raises _Stopping if stop()
+        is called meanwhile)."""
         delay = 0.5
         while True:
             try:

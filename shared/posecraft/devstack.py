@@ -371,7 +371,10 @@ class DevStack:
         argv = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers",
                 str(self.gunicorn_workers), "--worker-class", "gthread", "--threads", "4", "--timeout", "60",
                 "--graceful-timeout", "10", "--access-logfile", "-", "--error-logfile", "-",
-                "--no-control-socket", app]  # its default control socket is one per user: stacks would share it
+                "--no-control-socket",  # its default control socket is one per user: stacks would share it
+                # /metrics adds up all workers; each service's own folder, emptied as gunicorn starts
+                "--config", "python:posecraft.gunicorn_config",
+                "--env", f"PROMETHEUS_MULTIPROC_DIR={self.run_dir / 'metrics' / name}", app]
         return self._process(name, argv, lambda: http_status(f"http://127.0.0.1:{port}/healthz") == 200)
 
     def _ingest(self) -> ManagedProcess:

@@ -1,7 +1,7 @@
-"""The stack's worker process under faults: killed with -9 mid-job, stopped with SIGTERM mid-job.
+"""The stack's worker process under faults: killed with -9 mid-job, stopped with SIGTERM mid-job, S3 down.
 
-The job is made long enough to be caught in the middle: its URL (/slow on the local origin) answers after 2 s,
-inside the tests' 3 s read timeout.
+In the first two the job is made long enough to be caught in the middle: its URL (/slow on the local origin)
+answers after 2 s, inside the tests' 3 s read timeout.
 """
 from __future__ import annotations
 
@@ -84,3 +84,32 @@ def test_sigterm_mid_job_lets_the_worker_finish_the_job_before_it_exits(system, 
     record = repository.get(image_id)
     assert (record["status"], record["attempts"]) == ("processed", 1)
     assert local_origin.count("/slow") == fetches + 1
+
+
+def test_an_s3_outage_longer_than_the_retries_costs_no_try_and_the_job_completes_when_s3_returns(
+        system, local_origin):
+    settings = system.settings
+    repository = ImageRepository.from_settings(settings)
+    retry_budget = sum(settings.job_retry_delay * 2 ** i for i in range(settings.job_max_attempts - 1))
+    # Submitted while S3 is up (the ingest service makes the bucket on its first submit), taken while it is down.
+    system.stop("worker")
+    url = local_origin.photo_url(f"messi5.jpg?run={uuid.uuid4().hex}")
+    answer = requests.post(f"{system.base_url}/api/process-batch", json={"imageUrls": [url]}, timeout=30)
+    assert answer.status_code == 202, answer.text
+    image_id = answer.json()["items"][0]["id"]
+    system.stop("s3")
+    try:
+        system.start_worker()
+        time.sleep(retry_budget + 5)  # every try would have been used up by now, had each outage try counted
+        waiting = repository.get(image_id)
+    finally:
+        system.start("s3")
+
+    assert (waiting["status"], waiting["attempts"]) == ("pending", 1)
+    record = wait_until_done(repository, image_id, timeout=60)
+    assert (record["status"], record["attempts"]) == ("processed", 1), record["error"]
+    assert len(record["shots"]) >= 1
+    for shot in record["shots"]:
+        view = requests.get(shot["url"], timeout=10)
+        assert view.status_code == 200
+        assert view.headers["Content-Type"].startswith("image/")
