@@ -56,3 +56,15 @@ def test_metrics_count_every_request_whichever_gunicorn_worker_answered_it(syste
     # Any one scrape, whichever worker answers it, shows all of them.
     for _ in range(4):
         assert scraped_count(base_url, service) - before_scraped == REQUESTS
+
+
+def test_a_restarted_service_counts_from_zero(system):
+    base_url = f"http://127.0.0.1:{system.ports.status}"
+    for _ in range(3):
+        assert requests.get(f"{base_url}/no-such-page", timeout=10).status_code == 404
+    assert scraped_count(base_url, "status") >= 3
+
+    system.restart("status")
+
+    # The previous run's files are gone with its processes: nothing of theirs is added in.
+    assert scraped_count(base_url, "status") == 0
