@@ -14,7 +14,6 @@ from posecraft.pose.engine import Keypoint, get_engine
 from posecraft.views.geometry import SkippedView, plan_views
 from posecraft.views.overlay import draw_overlay
 from posecraft.views.recipes import configured_recipes
-from posecraft.views.recipes import configured_recipes
 from posecraft.views.render import RenderedView, render_views
 
 
