@@ -38,11 +38,11 @@ ANCHORS = _ssd_anchors()
 
 @dataclass(frozen=True)
 class Detection:
-    """One person, in pixels of the image given to `detect`."""
+    """One person, in pixels of the image the detector input was made from."""
 
     score: float
-    box: np.ndarray  # face box x0, y0, x1, y1
-    keypoints: np.ndarray  # (4, 2): 0 mid-hip, 1 a point on the circle around the whole body, 2-3 face
+    box: np.ndarray  # x0, y0, x1, y1: what non-max suppression compares
+    keypoints: np.ndarray  # (4, 2): 0 mid-hip, 1 a point on the circle around the whole body; 2-3 unused here
 
     @property
     def body_centre(self) -> np.ndarray:
