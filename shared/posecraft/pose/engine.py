@@ -71,6 +71,7 @@ class PoseEngine:
         self._lmk_points, self._lmk_flag, self._lmk_heatmap = (
             lmk_out["Identity"], lmk_out["Identity_1"], lmk_out["Identity_3"]
         )
+        self._crop = landmarks.CropSampler()  # its working arrays are reused: used under the lock only
         self._lock = threading.Lock()
         self._second_pass = ThreadPoolExecutor(max_workers=1, thread_name_prefix="posecraft-detector")
 
@@ -82,7 +83,11 @@ class PoseEngine:
         return detector.decode(raw, logits, image_size)
 
     def landmarks(self, pixels: np.ndarray, roi: landmarks.Roi) -> tuple[np.ndarray, float]:
-        self._landmarker.set_tensor(self._lmk_input, landmarks.crop_input(pixels, roi))
+        # The crop is written straight into the interpreter's input tensor (no array to allocate and copy);
+        # the view must be gone before invoke, which refuses to run while one is held.
+        model_input = self._landmarker.tensor(self._lmk_input)()
+        self._crop(pixels, roi, model_input[0])
+        del model_input
         self._landmarker.invoke()
         raw = self._landmarker.get_tensor(self._lmk_points)[0]
         presence = float(self._landmarker.get_tensor(self._lmk_flag)[0, 0])  # already a probability
