@@ -8,13 +8,15 @@ from pathlib import Path
 import pytest
 
 from posecraft.views import keypoints as kp
+from posecraft.views.body import measure_body
 from posecraft.views.geometry import SkippedView, ViewBox, plan_views
-from posecraft.views.recipes import DEFAULT_RECIPES
+from posecraft.views.recipes import DEFAULT_RECIPES, with_aspects
 
 PHOTOS = json.loads((Path(__file__).parents[1] / "photos" / "mediapipe_landmarks.json").read_text())["photos"]
 FULL_BODY = ["bus.jpg", "basketball1.png", "messi5.jpg"]
 UPPER_BODY = ["astronaut.png", "grace_hopper.jpg"]
 ASPECT = {recipe.label: recipe.aspect for recipe in DEFAULT_RECIPES}
+MARGIN = {recipe.label: recipe.margin for recipe in DEFAULT_RECIPES}
 ANCHORS = {
     "neck": [*kp.MOUTH, *kp.SHOULDERS],
     "zoom": [*kp.SHOULDERS, *kp.HIPS],
@@ -64,6 +66,18 @@ def test_length_view_of_a_full_body_photo_holds_head_to_feet(photo):
             # A few pixels to spare wherever the frame has them.
             spare = 3 if 3 <= y <= size[1] - 3 else 0
             assert inside(length.box, (x, y), spare), (i, kp.NAMES[i], length.box)
+
+
+def test_square_length_view_of_a_kick_wider_than_the_photo_is_high_is_padded_with_its_margin():
+    # messi5.jpg: the kick is ~350 px wide, the photo 342 px high. A square length view (VIEW_ASPECTS=length=1:1)
+    # has to pad; it keeps the recipe's margin around every keypoint rather than hold them edge to edge.
+    keypoints, size = landmarks("messi5.jpg")
+    plans = plan_views(keypoints, size, with_aspects(DEFAULT_RECIPES, {"length": "1:1"}))
+    length = {p.label: p for p in plans}["length"]
+    assert length.padded and length.width == length.height
+    margin = MARGIN["length"] * measure_body(keypoints, size, 0.5).torso
+    shown = [(x, y) for x, y, visibility in keypoints if visibility >= 0.5 and 0 <= x <= size[0] and 0 <= y <= size[1]]
+    assert all(inside(length.box, p, margin) for p in shown), (length.box, margin)
 
 
 @pytest.mark.parametrize("photo", UPPER_BODY)

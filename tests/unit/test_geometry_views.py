@@ -18,6 +18,7 @@ from geometry_people import (
     with_points,
 )
 from posecraft.views import keypoints as kp
+from posecraft.views.body import measure_body
 from posecraft.views.geometry import SkippedView, ViewBox, fit_box, plan_views
 from posecraft.config import Settings
 from posecraft.views.recipes import DEFAULT_RECIPES, configured_recipes, parse_aspect, with_aspects
@@ -207,6 +208,58 @@ def test_image_too_narrow_for_the_ratio_pads_rather_than_cut_or_stretch():
     assert_holds(length, anchors("length", keypoints))
 
 
+LYING_CENTRED = person(turned(STANDING, -90, centre=(600, 920), to=(1000, 300)))
+LYING_ON_THE_BOTTOM_EDGE = person(turned(STANDING, -90, centre=(600, 920), to=(1000, 447)))  # a hand at y = 592
+
+
+@pytest.mark.parametrize(
+    "keypoints, image_size, aspects",
+    [
+        # Lying down, about 1540 px head to toes: a 4:3 length view needs ~1220 px of height, the strip has 600.
+        (LYING_CENTRED, (2000, 600), {}),
+        (LYING_ON_THE_BOTTOM_EDGE, (2000, 600), {}),
+        # A square length view (VIEW_ASPECTS=length=1:1) of the same person in a 2000 x 1000 photo.
+        (LYING_CENTRED, (2000, 1000), {"length": "1:1"}),
+    ],
+    ids=["lying-in-a-short-strip", "lying-on-the-strip's-bottom-edge", "square-length-view-in-a-wide-photo"],
+)
+def test_padded_length_view_in_a_short_wide_photo_keeps_its_margin_around_every_keypoint(
+    keypoints, image_size, aspects
+):
+    length = by_label(plan_views(keypoints, image_size, with_aspects(DEFAULT_RECIPES, aspects)))["length"]
+    aw, ah = parse_aspect(aspects.get("length", "3:4"))
+    assert length.padded
+    assert length.width * aw == length.height * ah  # a region wider than tall: the ratio turned
+    width, height = image_size
+    x0, y0, x1, y1 = length.box
+    assert 0 <= x0 < x1 <= width  # wide enough: padded only top and bottom
+    assert y0 < 0 and height < y1 and abs(-y0 - (y1 - height)) <= 1  # the white bands are equal
+    assert_holds(length, anchors("length", keypoints), margin=MARGIN["length"] * STANDING_TORSO)
+
+
+@pytest.mark.parametrize(
+    "region, margin, aspect, image_size, box",
+    [
+        # messi5.jpg's kick with a square length view: 348 px wide in a 342 px high photo.
+        ((88, 82, 436, 322), 10.7, (1, 1), (548, 342), (77, -14, 447, 356)),
+        # On the top edge of a photo just too short: the band below grows to match the margin above (38 / 37).
+        ((100, 0, 1330, 300), 37, (4, 3), (3000, 912), (57, -38, 1373, 949)),
+        # The region fills a small photo: white on all four sides, the margin all round.
+        ((0, 0, 100, 60), 10, (1, 1), (100, 60), (-10, -30, 110, 90)),
+    ],
+    ids=["kick-in-a-short-photo", "on-the-top-edge", "filling-a-small-photo"],
+)
+def test_padded_box_holds_the_region_with_its_whole_margin_and_equal_white_bands(
+    region, margin, aspect, image_size, box
+):
+    assert fit_box(region, margin, aspect, image_size) == (box, True)
+    x0, y0, x1, y1 = box
+    assert region[0] - x0 >= margin and region[1] - y0 >= margin
+    assert x1 - region[2] >= margin and y1 - region[3] >= margin
+    for start, end, limit in ((x0, x1, image_size[0]), (y0, y1, image_size[1])):
+        assert (0 <= start and end <= limit) or abs(-start - (end - limit)) <= 1
+
+
 def test_region_larger_than_the_image_shrinks_keeping_the_ratio_before_any_padding():
     box, padded = fit_box((100, 100, 300, 900), margin=200, aspect=(3, 4), image_size=(1000, 1000))
     assert not padded
@@ -266,8 +319,16 @@ def test_any_pose_anywhere_gives_exact_ratio_boxes_inside_the_image_that_hold_th
         def in_frame(points):
             return [(x, y) for x, y in points if 0 <= x <= width and 0 <= y <= height]
 
+        # A padded box (the photo is too small for the view) keeps the whole margin, except towards a side on the
+        # photo's edge (the photo cuts it there); any other box at least holds the keypoints.
+        margin = MARGIN[view.label] * measure_body(keypoints, (width, height), 0.5).torso if view.padded else 0.0
+
         def held(points):
-            return all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in points)
+            return all(
+                (x - x0 >= margin or x0 == 0) and (x1 - x >= margin or x1 == width)
+                and (y - y0 >= margin or y0 == 0) and (y1 - y >= margin or y1 == height)
+                for x, y in points
+            )
 
         if view.label == "sleeve":
             arms = [anchors("sleeve", keypoints, arm) for arm in (kp.LEFT_ARM, kp.RIGHT_ARM)]

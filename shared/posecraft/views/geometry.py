@@ -88,8 +88,9 @@ def fit_box(
 
     Grows region+margin to the ratio around its centre (or, along an axis where `towards` is -1 or +1, all to
     that side) and shifts it into the image; if that is larger than the image, the largest box of the ratio that
-    fits, placed on the region; if even that cannot hold the region, the smallest box of the ratio that holds it,
-    centred on the image where it is wider than the image (padded).
+    fits, placed on the region; if even that cannot hold the region, the smallest box of the ratio that holds the
+    region and its whole margin with the white shared equally on both sides, along an axis where it is larger than
+    the image (padded).
     """
     width, height = image_size
     aw, ah = aspect
@@ -110,8 +111,22 @@ def fit_box(
         box = _place(largest, aspect, centre, image_size)
         if box[0] <= x0 and box[1] <= y0 and x1 <= box[2] and y1 <= box[3]:
             return box, False
-    needed = max(1, math.ceil(max((x1 - x0) / aw, (y1 - y0) / ah) - 1e-9))
-    return _place(needed, aspect, centre, image_size), True
+    # Padded: the image is too small, so the box keeps the margin rather than hold the region edge to edge.
+    framed = (mx0, my0, mx1, my1)
+    units = _padded_units(framed, wanted, aspect, image_size)
+    return _place(units, aspect, ((mx0 + mx1) / 2, (my0 + my1) / 2), image_size), True
+
+
+def _padded_units(framed: Box, units: int, aspect: tuple[int, int], image_size: tuple[int, int]) -> int:
+    """The fewest units (at least `units`) for a box that holds `framed` when it is centred on the image along
+    each axis where it is larger than the image: where the region is off the image's centre, the band on its far
+    side grows to match the near one."""
+    axes = ((framed[0], framed[2], aspect[0], image_size[0]), (framed[1], framed[3], aspect[1], image_size[1]))
+    for _ in range(2):  # growing along one axis can take the box past the image along the other: check again
+        for start, end, unit, limit in axes:
+            if units * unit > limit:
+                units = max(units, -(-max(limit - 2 * start, 2 * end - limit) // unit))
+    return units
 
 
 def _grown_start(start: int, room: int, towards: int) -> int:
