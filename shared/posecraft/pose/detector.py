@@ -53,8 +53,9 @@ class Detection:
         return float(np.hypot(*(self.keypoints[1] - self.keypoints[0])))
 
 
-def letterbox_input(image: Image.Image) -> np.ndarray:
-    """The image centred in a black square and sampled to 224x224, values in [-1, 1].
+def letterbox_input(image: Image.Image, out: np.ndarray | None = None) -> np.ndarray:
+    """The image centred in a black square and sampled to 224x224, values in [-1, 1], into `out`
+    (1 x 224 x 224 x 3, float32; the interpreter's input tensor) or a new array.
 
     Pillow's affine sampling on the same grid as mediapipe's warpAffine (pixel centres at half-integers
     in Pillow's convention): a half-pixel shift here moves borderline scores a lot.
@@ -70,11 +71,18 @@ def letterbox_input(image: Image.Image) -> np.ndarray:
         resample=Image.Resampling.BILINEAR,
         fillcolor=(0, 0, 0),
     )
-    return (np.asarray(crop, dtype=np.float32) * (1 / 127.5) - 1.0)[None]
+    if out is None:
+        out = np.empty((1, INPUT_SIZE, INPUT_SIZE, 3), np.float32)
+    np.multiply(np.asarray(crop), np.float32(1 / 127.5), out=out[0], dtype=np.float32)
+    out -= np.float32(1.0)
+    return out
 
 
-def blank_people(model_input: np.ndarray, detections: list[Detection], image_size: tuple[int, int]) -> np.ndarray:
-    """A copy of the letterboxed input with a grey band over each detected person's body axis."""
+def blank_people(
+    model_input: np.ndarray, detections: list[Detection], image_size: tuple[int, int], out: np.ndarray | None = None
+) -> np.ndarray:
+    """The letterboxed input with a grey band over each detected person's body axis, into `out` (which may be
+    `model_input` itself: the interpreter's input tensor, blanked where it is) or a new array."""
     width, height = image_size
     side = max(width, height)
     to_input = INPUT_SIZE / side
@@ -88,9 +96,12 @@ def blank_people(model_input: np.ndarray, detections: list[Detection], image_siz
         half_len, half_wid = BLANK_HALF_LENGTH * det.body_radius, BLANK_HALF_WIDTH * det.body_radius
         corners = [hip + a * half_len * along + b * half_wid * across for a, b in ((-1, -1), (-1, 1), (1, 1), (1, -1))]
         draw.polygon([tuple((corner + offset) * to_input) for corner in corners], fill=1)
-    blanked = model_input.copy()
-    blanked[0][np.asarray(mask)] = 0.0
-    return blanked
+    if out is None:
+        out = model_input.copy()
+    elif out is not model_input:
+        np.copyto(out, model_input)
+    out[0][np.asarray(mask)] = 0.0
+    return out
 
 
 def decode(raw: np.ndarray, logits: np.ndarray, image_size: tuple[int, int]) -> list[Detection]:

@@ -77,6 +77,10 @@ class PoseEngine:
 
     def run_detector(self, model_input: np.ndarray, image_size: tuple[int, int]) -> list[detector.Detection]:
         self._detector.set_tensor(self._det_input, model_input)
+        return self._detect(image_size)
+
+    def _detect(self, image_size: tuple[int, int]) -> list[detector.Detection]:
+        """Runs the detector on the input already in its tensor."""
         self._detector.invoke()
         raw = self._detector.get_tensor(self._det_boxes)[0]
         logits = self._detector.get_tensor(self._det_scores)[0, :, 0]
@@ -107,14 +111,20 @@ class PoseEngine:
             image = image.convert("RGB")
         pixels = np.asarray(image)
         with self._lock:
-            model_input = detector.letterbox_input(image)
-            first = self.run_detector(model_input, image.size)
+            # Both passes' inputs are made in the detector's input tensor (the second pass blanks the first's
+            # input where it is); each view is dropped before invoke, which refuses to run while one is held.
+            model_input = self._detector.tensor(self._det_input)()
+            detector.letterbox_input(image, out=model_input)
+            del model_input
+            first = self._detect(image.size)
             if not first:
                 raise NoPersonFound()
             second_pass = None
             if len(first) == 1:
-                blanked = detector.blank_people(model_input, first, image.size)
-                second_pass = self._second_pass.submit(self.run_detector, blanked, image.size)
+                model_input = self._detector.tensor(self._det_input)()
+                detector.blank_people(model_input, first, image.size, out=model_input)
+                del model_input
+                second_pass = self._second_pass.submit(self._detect, image.size)
             try:
                 result = self._first_accepted(pixels, [first[i] for i in prominence_order(first, image.size)])
             finally:  # the detector must be idle before the lock is released
