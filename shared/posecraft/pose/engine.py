@@ -86,6 +86,13 @@ class PoseEngine:
         logits = self._detector.get_tensor(self._det_scores)[0, :, 0]
         return detector.decode(raw, logits, image_size)
 
+    def _count_pass(self, found: list[detector.Detection], image_size: tuple[int, int]) -> list[detector.Detection]:
+        """The detector again on its last input with the people `found` blanked out (in place)."""
+        model_input = self._detector.tensor(self._det_input)()
+        detector.blank_people(model_input, found, image_size, out=model_input)
+        del model_input
+        return self._detect(image_size)
+
     def landmarks(self, pixels: np.ndarray, roi: landmarks.Roi) -> tuple[np.ndarray, float]:
         # The crop is written straight into the interpreter's input tensor (no array to allocate and copy);
         # the view must be gone before invoke, which refuses to run while one is held.
@@ -111,8 +118,9 @@ class PoseEngine:
             image = image.convert("RGB")
         pixels = np.asarray(image)
         with self._lock:
-            # Both passes' inputs are made in the detector's input tensor (the second pass blanks the first's
-            # input where it is); each view is dropped before invoke, which refuses to run while one is held.
+            # Both passes' inputs are made in the detector's input tensor (the second pass, on the other
+            # thread, blanks the first's input where it is); each view is dropped before invoke, which
+            # refuses to run while one is held.
             model_input = self._detector.tensor(self._det_input)()
             detector.letterbox_input(image, out=model_input)
             del model_input
@@ -121,10 +129,7 @@ class PoseEngine:
                 raise NoPersonFound()
             second_pass = None
             if len(first) == 1:
-                model_input = self._detector.tensor(self._det_input)()
-                detector.blank_people(model_input, first, image.size, out=model_input)
-                del model_input
-                second_pass = self._second_pass.submit(self._detect, image.size)
+                second_pass = self._second_pass.submit(self._count_pass, first, image.size)
             try:
                 result = self._first_accepted(pixels, [first[i] for i in prominence_order(first, image.size)])
             finally:  # the detector must be idle before the lock is released
