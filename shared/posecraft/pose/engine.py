@@ -93,11 +93,11 @@ class PoseEngine:
         del model_input
         return self._detect(image_size)
 
-    def landmarks(self, pixels: np.ndarray, roi: landmarks.Roi) -> tuple[np.ndarray, float]:
+    def landmarks(self, rgbx: np.ndarray, roi: landmarks.Roi) -> tuple[np.ndarray, float]:
         # The crop is written straight into the interpreter's input tensor (no array to allocate and copy);
         # the view must be gone before invoke, which refuses to run while one is held.
         model_input = self._landmarker.tensor(self._lmk_input)()
-        self._crop(pixels, roi, model_input[0])
+        self._crop(rgbx, roi, model_input[0])
         del model_input
         self._landmarker.invoke()
         raw = self._landmarker.get_tensor(self._lmk_points)[0]
@@ -116,7 +116,7 @@ class PoseEngine:
         """
         if image.mode != "RGB":
             image = image.convert("RGB")
-        pixels = np.asarray(image)
+        rgbx = landmarks.rgbx_pixels(image)
         with self._lock:
             # Both passes' inputs are made in the detector's input tensor (the second pass, on the other
             # thread, blanks the first's input where it is); each view is dropped before invoke, which
@@ -131,21 +131,21 @@ class PoseEngine:
             if len(first) == 1:
                 second_pass = self._second_pass.submit(self._count_pass, first, image.size)
             try:
-                result = self._first_accepted(pixels, [first[i] for i in prominence_order(first, image.size)])
+                result = self._first_accepted(rgbx, [first[i] for i in prominence_order(first, image.size)])
             finally:  # the detector must be idle before the lock is released
                 second = second_pass.result() if second_pass else []
             if result is None:
-                result = self._first_accepted(pixels, [second[i] for i in prominence_order(second, image.size)])
+                result = self._first_accepted(rgbx, [second[i] for i in prominence_order(second, image.size)])
         if result is None:
             raise NoPersonFound()
         points, presence = result
         keypoints = tuple((float(x), float(y), float(vis)) for x, y, vis in points)
         return PoseResult(len(first) + len(second), keypoints, presence)
 
-    def _first_accepted(self, pixels: np.ndarray, candidates: list[detector.Detection]):
+    def _first_accepted(self, rgbx: np.ndarray, candidates: list[detector.Detection]):
         """Landmarks and presence of the first candidate the landmark model takes for a person, or None."""
         for candidate in candidates:
-            points, presence = self.landmarks(pixels, landmarks.roi_from_detection(candidate))
+            points, presence = self.landmarks(rgbx, landmarks.roi_from_detection(candidate))
             if presence >= MIN_PRESENCE:
                 return points, presence
         return None
