@@ -93,12 +93,15 @@ class PoseEngine:
         del model_input
         return self._detect(image_size)
 
-    def landmarks(self, rgbx: np.ndarray, roi: landmarks.Roi) -> tuple[np.ndarray, float]:
+    def landmarks(self, rgbx: np.ndarray, roi: landmarks.Roi, meanwhile=None) -> tuple[np.ndarray, float]:
+        """Keypoints and presence in the ROI; `meanwhile()`, if given, is called between the crop and the model."""
         # The crop is written straight into the interpreter's input tensor (no array to allocate and copy);
         # the view must be gone before invoke, which refuses to run while one is held.
         model_input = self._landmarker.tensor(self._lmk_input)()
         self._crop(rgbx, roi, model_input[0])
         del model_input
+        if meanwhile is not None:
+            meanwhile()
         self._landmarker.invoke()
         raw = self._landmarker.get_tensor(self._lmk_points)[0]
         presence = float(self._landmarker.get_tensor(self._lmk_flag)[0, 0])  # already a probability
@@ -127,13 +130,18 @@ class PoseEngine:
             first = self._detect(image.size)
             if not first:
                 raise NoPersonFound()
-            second_pass = None
-            if len(first) == 1:
-                second_pass = self._second_pass.submit(self._count_pass, first, image.size)
+            second_pass = []
+
+            def start_second_pass():
+                # Started once the first landmark crop is made: its Python and Pillow parts then overlap the
+                # landmark model (no GIL needed) rather than the crop's numpy passes (~1 ms, measured).
+                second_pass.append(self._second_pass.submit(self._count_pass, first, image.size))
+
+            candidates = [first[i] for i in prominence_order(first, image.size)]
             try:
-                result = self._first_accepted(rgbx, [first[i] for i in prominence_order(first, image.size)])
+                result = self._first_accepted(rgbx, candidates, start_second_pass if len(first) == 1 else None)
             finally:  # the detector must be idle before the lock is released
-                second = second_pass.result() if second_pass else []
+                second = second_pass[0].result() if second_pass else []
             if result is None:
                 result = self._first_accepted(rgbx, [second[i] for i in prominence_order(second, image.size)])
         if result is None:
@@ -142,10 +150,12 @@ class PoseEngine:
         keypoints = tuple((float(x), float(y), float(vis)) for x, y, vis in points)
         return PoseResult(len(first) + len(second), keypoints, presence)
 
-    def _first_accepted(self, rgbx: np.ndarray, candidates: list[detector.Detection]):
-        """Landmarks and presence of the first candidate the landmark model takes for a person, or None."""
+    def _first_accepted(self, rgbx: np.ndarray, candidates: list[detector.Detection], meanwhile=None):
+        """Landmarks and presence of the first candidate the landmark model takes for a person, or None;
+        `meanwhile()` runs once, just before the first candidate's landmark model."""
         for candidate in candidates:
-            points, presence = self.landmarks(rgbx, landmarks.roi_from_detection(candidate))
+            points, presence = self.landmarks(rgbx, landmarks.roi_from_detection(candidate), meanwhile)
+            meanwhile = None
             if presence >= MIN_PRESENCE:
                 return points, presence
         return None
