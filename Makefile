@@ -8,6 +8,7 @@ install:
 up: install
 	.venv/bin/python -m posecraft.devstack up
 
+# The page's unit tests first (seconds), then pytest, whose summary closes the run.
 test: install
-	.venv/bin/pytest
 	if [ -f web/package.json ]; then cd web && npm test; fi
+	.venv/bin/pytest
