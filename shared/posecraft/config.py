@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 
@@ -81,8 +81,6 @@ class Settings:
     # --- the dev stack (make up / make test) ----------------------------------------------------
     data_dir: str = str(REPO_ROOT / ".data")
 
-    extra: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
-
     @property
     def media_base_url(self) -> str:
         return (self.s3_public_url or self.s3_endpoint_url).rstrip("/")
@@ -92,8 +90,6 @@ class Settings:
         environ = os.environ if environ is None else environ
         values = {}
         for f in dataclasses.fields(cls):
-            if f.name == "extra":
-                continue
             if f.name in overrides:
                 values[f.name] = overrides.pop(f.name)
                 continue

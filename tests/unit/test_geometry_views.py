@@ -1,7 +1,6 @@
 """Where the garment views are cut, from hand-made keypoints: pure functions, no models, no services."""
 from __future__ import annotations
 
-import math
 
 import pytest
 from hypothesis import given, settings, strategies as st
