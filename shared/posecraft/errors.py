@@ -5,6 +5,9 @@ an image fail at once; a timeout or an unavailable store is retried with backoff
 """
 from __future__ import annotations
 
+import functools
+from typing import Callable
+
 
 class PoseCraftError(Exception):
     permanent = True
@@ -51,3 +54,24 @@ class ServiceUnavailable(PoseCraftError):
     """MongoDB, Redis or S3 cannot be reached: a 503 for the API, a retry for the worker."""
 
     permanent = False
+
+
+def unavailable_when(service: str, unreachable: Callable[[BaseException], str | None]):
+    """Decorator for a store's methods: an error that `unreachable` explains (it returns the detail, or None for an
+    error that is not an outage) becomes ServiceUnavailable("<service> is unavailable: <detail>") — a 503 for the
+    API, a wait or a retry for the worker. Other errors pass through unchanged."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            try:
+                return method(*args, **kwargs)
+            except Exception as exc:
+                detail = unreachable(exc)
+                if detail is None:
+                    raise
+                raise ServiceUnavailable(f"{service} is unavailable: {detail}") from exc
+
+        return wrapper
+
+    return decorate

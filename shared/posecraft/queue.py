@@ -6,7 +6,6 @@ dead-letter queue `<queue_name>.dead` with the reason, and is acked: it is never
 """
 from __future__ import annotations
 
-import functools
 import logging
 import socket
 import time
@@ -19,22 +18,14 @@ from kombu.pools import producers
 from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
 
 from posecraft.config import Settings
-from posecraft.errors import ServiceUnavailable
+from posecraft.errors import unavailable_when
 
 log = logging.getLogger(__name__)
 
 _UNREACHABLE = (OperationalError, RedisConnectionError, RedisTimeoutError, ConnectionError, socket.timeout)
 
 
-def _unavailable(method):
-    @functools.wraps(method)
-    def wrapper(*args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        except _UNREACHABLE as exc:
-            raise ServiceUnavailable(f"the job queue (Redis) is unavailable: {exc}") from exc
-
-    return wrapper
+_unavailable = unavailable_when("the job queue (Redis)", lambda exc: str(exc) if isinstance(exc, _UNREACHABLE) else None)
 
 
 def job_message(image_id: int, url: str, key: str | None) -> dict:

@@ -9,7 +9,6 @@ Every write uses w=1, j=True: an acknowledged write survives a kill -9 of the da
 """
 from __future__ import annotations
 
-import functools
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -18,7 +17,7 @@ from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError,
 from pymongo.write_concern import WriteConcern
 
 from posecraft.config import Settings
-from posecraft.errors import ServiceUnavailable
+from posecraft.errors import ServiceUnavailable, unavailable_when
 
 PENDING, PROCESSED, FAILED = "pending", "processed", "failed"
 SOURCES = ("upload", "url")
@@ -47,17 +46,10 @@ def _new_record(image_id: int, url: str, source: str, key: str | None, now: date
     }
 
 
-def _unavailable(method):
-    """Turn "cannot reach MongoDB" into ServiceUnavailable, so the API answers 503 and the worker retries."""
-
-    @functools.wraps(method)
-    def wrapper(*args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        except (ConnectionFailure, ServerSelectionTimeoutError) as exc:
-            raise ServiceUnavailable(f"MongoDB is unavailable: {exc.__class__.__name__}") from exc
-
-    return wrapper
+_unavailable = unavailable_when(
+    "MongoDB",
+    lambda exc: exc.__class__.__name__ if isinstance(exc, (ConnectionFailure, ServerSelectionTimeoutError)) else None,
+)
 
 
 def _direct_connection(mongo_url: str) -> dict:

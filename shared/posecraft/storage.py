@@ -5,7 +5,6 @@ for a view (a job run twice overwrites the same keys).
 """
 from __future__ import annotations
 
-import functools
 import json
 import logging
 
@@ -15,29 +14,25 @@ from botocore.exceptions import ClientError, ConnectionError as BotoConnectionEr
 from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
 
 from posecraft.config import Settings
-from posecraft.errors import ServiceUnavailable
+from posecraft.errors import ServiceUnavailable, unavailable_when
 
 log = logging.getLogger(__name__)
 
 _UNREACHABLE = (EndpointConnectionError, BotoConnectionError, ReadTimeoutError)
 
 
-def _unavailable(method):
-    """Turn "cannot reach S3" (and S3's own 5xx) into ServiceUnavailable: a 503 for the API, a retry for the worker."""
+def _s3_outage(exc: BaseException) -> str | None:
+    """What makes S3 unavailable: it cannot be reached, or it answers with its own 5xx."""
+    if isinstance(exc, _UNREACHABLE):
+        return exc.__class__.__name__
+    if isinstance(exc, ClientError):
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        if status >= 500:
+            return f"it answered {status}"
+    return None
 
-    @functools.wraps(method)
-    def wrapper(*args, **kwargs):
-        try:
-            return method(*args, **kwargs)
-        except _UNREACHABLE as exc:
-            raise ServiceUnavailable(f"S3 is unavailable: {exc.__class__.__name__}") from exc
-        except ClientError as exc:
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            if status >= 500:
-                raise ServiceUnavailable(f"S3 is unavailable: it answered {status}") from exc
-            raise
 
-    return wrapper
+_unavailable = unavailable_when("S3", _s3_outage)
 
 
 def upload_key(sha256_hex: str, extension: str) -> str:
