@@ -1,22 +1,15 @@
 """The ingest service: POST /api/process (one image) and POST /api/process-batch (many URLs)."""
 from __future__ import annotations
 
-import os
-
 from flask import Flask
 
-from posecraft import logs
 from posecraft.config import Settings
 from posecraft.submissions import Ingest
-from posecraft.web import init_api
+from posecraft.web import init_api, service_settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    if settings is None:
-        # Started as a service (gunicorn "..:create_app()"): JSON log lines, settings from the environment.
-        # Tests pass their own settings and keep pytest's log capture.
-        logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
-        settings = Settings.from_env()
+    settings = service_settings(settings)
     app = Flask(__name__, static_folder=None)
     ingest = Ingest.from_settings(settings)
     app.extensions["ingest"] = ingest

@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pose_worker", description=__doc__.splitlines()[0])
     parser.add_argument("--processes", type=int, default=1, help="worker processes to run (default 1)")
     args = parser.parse_args(argv)
-    logs.configure(os.environ.get("LOG_LEVEL", "INFO"))
+    logs.configure(Settings.from_env().log_level)
     if args.processes < 1:
         parser.error("--processes must be at least 1")
     return run_worker() if args.processes == 1 else supervise(args.processes)

@@ -65,6 +65,9 @@ class Settings:
     # --- HTTP -----------------------------------------------------------------------------------
     cors_origins: tuple[str, ...] = ()
 
+    # --- logging (JSON lines from the services and the worker) ------------------------------------
+    log_level: str = "INFO"
+
     # --- pose engine and views ------------------------------------------------------------------
     models_dir: str = str(REPO_ROOT / "models")
     pose_model: str = "full"  # lite | full | heavy

@@ -21,6 +21,7 @@ from flask_cors import CORS
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from werkzeug.exceptions import HTTPException
 
+from posecraft import logs
 from posecraft.config import Settings
 from posecraft.errors import ImageTooLarge, InvalidImage, InvalidURL, ServiceUnavailable, UnsafeURL
 from posecraft.openapi import openapi_spec
@@ -155,6 +156,16 @@ def _metrics_blueprint(service: str) -> Blueprint:
         return Response(generate_latest(), content_type=CONTENT_TYPE_LATEST)
 
     return bp
+
+
+def service_settings(settings: Settings | None) -> Settings:
+    """The settings an app factory runs with: those given (tests, which keep pytest's log capture) or, started as a
+    service (gunicorn "..:create_app()"), read from the environment, with JSON log lines."""
+    if settings is not None:
+        return settings
+    settings = Settings.from_env()
+    logs.configure(settings.log_level)
+    return settings
 
 
 def init_api(app: Flask, settings: Settings, service: str, checks: dict[str, Callable[[], None]]) -> None:
