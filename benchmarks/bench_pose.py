@@ -102,7 +102,7 @@ def prepare(inputs: list[Path], settings: Settings, out: Path) -> tuple[dict, di
         data = path.read_bytes()
         boxes[path] = [view.box for view in analyze_photo(data, settings).views]
         decoded = decode_image(data, max_pixels=settings.max_image_pixels)
-        decoded.image  # the full-size decode runs on a thread: let it finish before anything is timed
+        _ = decoded.image  # the full-size decode runs on a thread: let it finish before anything is timed
         pose_copies[path] = decoded.pose_image
         decoded.pose_image.save(out / f"{path.stem}-pose.png")
     return boxes, pose_copies

@@ -38,7 +38,7 @@ def main() -> None:
     def draft(data: bytes) -> None:
         decoded = decode_image(data, max_pixels=50_000_000)
         engine.estimate(decoded.pose_image)
-        decoded.image
+        _ = decoded.image  # wait for the full-size decode
 
     def reduce(data: bytes) -> None:
         image = Image.open(io.BytesIO(data))

@@ -32,10 +32,10 @@ from datetime import datetime
 from pathlib import Path
 
 import requests
-from prometheus_client.parser import text_string_to_metric_families
-
 from bench_api import percentiles
 from bench_submit_to_processed import BATCH_PHOTOS, PHOTOS
+from prometheus_client.parser import text_string_to_metric_families
+
 from posecraft.config import Settings
 from posecraft.devstack import DevStack, ManagedProcess, Ports, http_status, port_open
 from posecraft.repository import ImageRepository
@@ -240,7 +240,7 @@ def main() -> int:
         sampler.start()
         started = time.monotonic()
         deadline = started + args.timeout
-        submitters = [threading.Thread(target=page.submit, args=(share,)) for page, share in zip(pages, work)]
+        submitters = [threading.Thread(target=page.submit, args=(share,)) for page, share in zip(pages, work, strict=False)]
         watchers = [threading.Thread(target=page.watch, args=(deadline,)) for page in pages]
         for thread in submitters + watchers:
             thread.start()

@@ -22,10 +22,10 @@ import warnings
 from pathlib import Path
 
 import pytest
+from support.origin import LocalOrigin
 
 from posecraft.config import Settings
 from posecraft.devstack import DevStack, Ports, StackError
-from support.origin import LocalOrigin
 
 PHOTOS_DIR = Path(__file__).parent / "photos"
 
@@ -88,7 +88,7 @@ def _restart_what_a_test_left_stopped():
     for stack in _stacks:
         for name, process in list(stack.processes.items()):
             if not process.running:
-                warnings.warn(f"{name} was not running after the test; restarted (its log: {process.log_path})")
+                warnings.warn(f"{name} was not running after the test; restarted (its log: {process.log_path})", stacklevel=2)
                 stack.start(name)
 
 

@@ -15,11 +15,11 @@ import time
 
 from prometheus_client import start_http_server
 
+from pose_worker.worker import Worker
+from posecraft import logs
 from posecraft.config import Settings
 from posecraft.errors import ModelsMissing
 from posecraft.pose.engine import get_engine
-from posecraft import logs
-from pose_worker.worker import Worker
 
 log = logging.getLogger("pose_worker")
 

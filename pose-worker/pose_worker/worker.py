@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 from kombu.message import Message
 from prometheus_client import Counter, Gauge
@@ -62,7 +63,7 @@ class Worker:
         QUEUE_DEPTH.set_function(self._queue_depth)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Worker":
+    def from_settings(cls, settings: Settings) -> Worker:
         return cls(settings, ImageRepository.from_settings(settings), Storage.from_settings(settings),
                    JobQueue.from_settings(settings))
 

@@ -52,7 +52,7 @@ def _report(photo: str, analysis: PhotoAnalysis, paths: list[Path], overlay_path
         "people": analysis.people,
         "views": [
             {"label": view.label, "box": list(view.box), "width": view.width, "height": view.height, "path": str(path)}
-            for view, path in zip(analysis.views, paths)
+            for view, path in zip(analysis.views, paths, strict=False)
         ],
         "skipped": [{"label": skipped.label, "reason": skipped.reason} for skipped in analysis.skipped],
         "keypoints": [[round(x, 2), round(y, 2), round(visibility, 4)] for x, y, visibility in analysis.keypoints],
@@ -83,7 +83,7 @@ def views_command(args: argparse.Namespace, settings: Settings) -> int:
     failed = 0
     folders = _output_dirs(args.photos, Path(args.out))
     progress = tqdm(total=len(args.photos), unit="photo", file=sys.stderr, disable=True if len(args.photos) < 2 else None)
-    for photo, folder in zip(args.photos, folders):
+    for photo, folder in zip(args.photos, folders, strict=False):
         try:
             data = Path(photo).read_bytes()
             analysis = analyze_photo(data, settings, overlay=args.debug)

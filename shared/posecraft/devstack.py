@@ -24,10 +24,10 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Mapping
 
 from posecraft.config import REPO_ROOT, Settings
 
@@ -66,15 +66,15 @@ class Ports:
     )
 
     @classmethod
-    def fixed(cls, nginx: int = 8080) -> "Ports":
+    def fixed(cls, nginx: int = 8080) -> Ports:
         """The ports of `make up`: the backing servers on their well-known ports (Settings' defaults reach them),
         the two services on the two ports after nginx's."""
         # SeaweedFS's inner ports: a block of their own, away from weed's defaults (another weed may hold those).
-        seaweed = dict(zip(cls.SEAWEED_FLAGS, range(18301, 18310)))
+        seaweed = dict(zip(cls.SEAWEED_FLAGS, range(18301, 18310), strict=False))
         return cls(nginx=nginx, ingest=nginx + 1, status=nginx + 2, redis=6379, mongo=27017, s3=8333, seaweed=seaweed)
 
     @classmethod
-    def free(cls) -> "Ports":
+    def free(cls) -> Ports:
         """Ports the kernel reports free right now (all held open at once, so no two are the same)."""
         count = 6 + len(cls.SEAWEED_FLAGS)
         with ExitStack() as held:
@@ -84,7 +84,7 @@ class Ports:
                 sock.bind(("127.0.0.1", 0))
                 ports.append(sock.getsockname()[1])
         nginx, ingest, status, redis, mongo, s3, *seaweed = ports
-        return cls(nginx, ingest, status, redis, mongo, s3, dict(zip(cls.SEAWEED_FLAGS, seaweed)))
+        return cls(nginx, ingest, status, redis, mongo, s3, dict(zip(cls.SEAWEED_FLAGS, seaweed, strict=False)))
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -243,7 +243,7 @@ class DevStack:
 
     @classmethod
     def for_development(cls, environ: Mapping[str, str] = os.environ, nginx_port: int = 8080,
-                        run_dir: Path = REPO_ROOT / ".run") -> "DevStack":
+                        run_dir: Path = REPO_ROOT / ".run") -> DevStack:
         """`make up`: fixed ports, data in Settings.data_dir (.data/), logs in .run/, real servers from the
         environment where it names them."""
         settings = Settings.from_env(environ)

@@ -6,7 +6,7 @@ an image fail at once; a timeout or an unavailable store is retried with backoff
 from __future__ import annotations
 
 import functools
-from typing import Callable
+from collections.abc import Callable
 
 
 class PoseCraftError(Exception):

@@ -231,7 +231,7 @@ class _PinnedConnectionMixin:
                     source_address=self.source_address,
                     socket_options=self.socket_options,
                 )
-            except socket.timeout as error:
+            except TimeoutError as error:
                 raise ConnectTimeoutError(self, f"Connection to {self.host} timed out") from error
             except OSError as error:
                 last_error = error

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from kombu import Connection, Consumer, Exchange, Queue
 from kombu.exceptions import OperationalError
 from kombu.message import Message
 from kombu.pools import producers
-from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeoutError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from posecraft.config import Settings
 from posecraft.errors import unavailable_when
@@ -53,7 +54,7 @@ class JobQueue:
                                        routing_key=dead_name, durable=True)
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "JobQueue":
+    def from_settings(cls, settings: Settings) -> JobQueue:
         return cls(settings.redis_url, settings.queue_name, settings.queue_visibility_timeout)
 
     def close(self) -> None:
@@ -119,7 +120,7 @@ class JobQueue:
                         while not should_stop():
                             try:
                                 conn.drain_events(timeout=poll_seconds)
-                            except socket.timeout:
+                            except TimeoutError:
                                 continue
                 except conn.recoverable_connection_errors + _UNREACHABLE as exc:
                     log.warning("queue unavailable, reconnecting in %.1f s: %s", backoff, exc)

@@ -9,8 +9,9 @@ Every write uses w=1, j=True: an acknowledged write survives a kill -9 of the da
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Iterable
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from pymongo import ASCENDING, MongoClient, ReturnDocument, uri_parser
 from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, ServerSelectionTimeoutError
@@ -25,7 +26,7 @@ SOURCES = ("upload", "url")
 
 def _now() -> datetime:
     # Mongo keeps milliseconds; truncating here makes the returned record equal to the stored one.
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
@@ -73,7 +74,7 @@ class ImageRepository:
         self._counters = db["counters"]
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "ImageRepository":
+    def from_settings(cls, settings: Settings) -> ImageRepository:
         client = MongoClient(
             settings.mongo_url,
             # Fail within seconds when MongoDB is down instead of pymongo's 30 s default.
@@ -155,7 +156,7 @@ class ImageRepository:
             if new:
                 now = _now()
                 records = [_new_record(image_id, url, source, key, now)
-                           for image_id, url in zip(self._reserve_ids(len(new)), new)]
+                           for image_id, url in zip(self._reserve_ids(len(new)), new, strict=False)]
                 lost = set()
                 try:
                     self._images.insert_many(records, ordered=False)

@@ -10,8 +10,8 @@ import logging
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectionError as BotoConnectionError
-from botocore.exceptions import EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import ClientError, EndpointConnectionError, ReadTimeoutError
+from botocore.exceptions import ConnectionError as BotoConnectionError
 
 from posecraft.config import Settings
 from posecraft.errors import ServiceUnavailable, unavailable_when
@@ -50,7 +50,7 @@ class Storage:
         self._media_base_url = media_base_url.rstrip("/")
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Storage":
+    def from_settings(cls, settings: Settings) -> Storage:
         client = boto3.client(
             "s3",
             endpoint_url=settings.s3_endpoint_url,

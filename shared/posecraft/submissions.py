@@ -72,7 +72,7 @@ class Ingest:
         self._prepare_lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Ingest":
+    def from_settings(cls, settings: Settings) -> Ingest:
         return cls(settings, ImageRepository.from_settings(settings), Storage.from_settings(settings),
                    JobQueue.from_settings(settings))
 

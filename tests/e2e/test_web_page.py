@@ -5,9 +5,8 @@ import re
 import uuid
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
-
 from conftest import PHONE
+from playwright.sync_api import Locator, Page, expect
 
 PHOTOS = Path(__file__).parents[1] / "photos"
 VIEW_TITLES = ["Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View"]

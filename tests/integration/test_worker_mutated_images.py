@@ -10,10 +10,10 @@ import time
 import uuid
 from pathlib import Path
 
+from pose_worker.worker import Worker
 from posecraft.queue import JobQueue, job_message
 from posecraft.repository import ImageRepository
 from posecraft.storage import Storage, upload_key
-from pose_worker.worker import Worker
 
 PHOTOS = Path(__file__).parents[1] / "photos"
 

@@ -22,11 +22,11 @@ import uuid
 import pytest
 import requests
 
+from pose_worker.worker import Worker
 from posecraft.config import Settings
 from posecraft.queue import JobQueue, job_message
 from posecraft.repository import ImageRepository
 from posecraft.storage import Storage
-from pose_worker.worker import Worker
 
 
 @pytest.fixture

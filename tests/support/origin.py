@@ -50,7 +50,7 @@ class LocalOrigin:
         with self._lock:
             return self.hits[path]
 
-    def start(self) -> "LocalOrigin":
+    def start(self) -> LocalOrigin:
         self._thread.start()
         return self
 

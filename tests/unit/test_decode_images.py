@@ -27,7 +27,7 @@ def encoded(im: Image.Image, fmt: str, **params) -> bytes:
 
 
 def close(actual, expected, tolerance=12):
-    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected))
+    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=False))
 
 
 def halves(size, left, right, mode="RGB"):

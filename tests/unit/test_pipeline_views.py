@@ -34,7 +34,7 @@ ANCHORS = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def analysis_of(name: str, view_aspects: str = "") -> PhotoAnalysis:
     return analyze_photo((PHOTOS / name).read_bytes(), Settings.from_env({"VIEW_ASPECTS": view_aspects}))
 

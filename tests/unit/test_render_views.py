@@ -4,9 +4,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from geometry_people import person
 from PIL import Image, ImageCms
 
-from geometry_people import person
 from posecraft.views.geometry import SkippedView, ViewBox, plan_views
 from posecraft.views.overlay import BOX_COLOURS, draw_overlay
 from posecraft.views.render import render_views
@@ -29,7 +29,7 @@ def opened(view) -> Image.Image:
 
 
 def close(actual, expected, tolerance=14):
-    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected))
+    return all(abs(a - e) <= tolerance for a, e in zip(actual, expected, strict=False))
 
 
 def test_view_is_a_progressive_srgb_jpeg_of_exactly_its_box():
@@ -88,7 +88,7 @@ def test_views_come_back_in_plan_order_without_the_skipped_ones():
     assert isinstance(plans[-1], SkippedView)
     views = render_views(Image.new("RGB", (1200, 2000), (200, 180, 160)), plans)
     assert [v.label for v in views] == ["neck", "sleeve", "zoom", "waist"]
-    for plan, view in zip(plans, views):
+    for plan, view in zip(plans, views, strict=False):
         assert opened(view).size == (plan.width, plan.height)
 
 

@@ -31,7 +31,7 @@ class PoseResult:
     keypoints: tuple[Keypoint, ...]  # 33 x (x, y, visibility) in pixels of the image given
     presence: float  # the landmark model's confidence that its crop holds a person
 
-    def scaled(self, scale_x: float, scale_y: float) -> "PoseResult":
+    def scaled(self, scale_x: float, scale_y: float) -> PoseResult:
         """The same result in another image's pixels (pose-input pixels -> full-image pixels)."""
         return PoseResult(
             self.people, tuple((x * scale_x, y * scale_y, vis) for x, y, vis in self.keypoints), self.presence

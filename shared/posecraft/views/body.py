@@ -6,8 +6,8 @@ image), so the views come out the same for a small or a large photo, and for a p
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Sequence
 
 from posecraft.views import keypoints as kp
 

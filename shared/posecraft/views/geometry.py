@@ -10,8 +10,8 @@ low-resolution.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from posecraft.views.body import Body, Point, measure_body
 from posecraft.views.recipes import DEFAULT_RECIPES, ViewRecipe

@@ -1,7 +1,7 @@
 """The debug picture (`posecraft views --debug`): the skeleton, each view's box with its label, the skipped views."""
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
@@ -51,7 +51,7 @@ def draw_overlay(
         caption = plan.title + (" (low resolution)" if plan.low_resolution else "") + (" (padded)" if plan.padded else "")
         x, y = max(plan.box[0], 0) + unit, max(plan.box[1], 0) + unit
         left, top, right, bottom = draw.textbbox((x, y), caption, font=font)
-        while any(left < r and l < right and top < b and t < bottom for l, t, r, b in captions):
+        while any(left < r and x0 < right and top < b and t < bottom for x0, t, r, b in captions):
             y += bottom - top + 3 * unit
             left, top, right, bottom = draw.textbbox((x, y), caption, font=font)
         captions.append((left - unit, top - unit, right + unit, bottom + unit))

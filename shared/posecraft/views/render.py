@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 from PIL import Image, ImageCms
 
