@@ -111,7 +111,7 @@ def _resolve(host: str, port: int) -> tuple[str, ...]:
     except UnicodeError:
         raise UnsafeURL(f"the host {host!r} is not a valid host name") from None
     # Keep resolver order (it encodes address preference), drop repeats and IPv6 scope ids.
-    addresses = tuple(dict.fromkeys(info[4][0].split("%")[0] for info in infos))
+    addresses = tuple(dict.fromkeys(str(info[4][0]).split("%")[0] for info in infos))
     if not addresses:
         raise FetchError(f"the host {host} could not be found")
     return addresses
@@ -191,8 +191,9 @@ def _check_is_image(data: bytes, content_type: str) -> None:
 
 
 def _root_cause(error: BaseException) -> str:
-    while error.__cause__ is not None or error.__context__ is not None:
-        error = error.__cause__ or error.__context__
+    cause: BaseException | None = error
+    while cause is not None:
+        error, cause = cause, cause.__cause__ or cause.__context__
     text = str(error)
     # urllib3 prefixes its messages with the connection object's repr.
     return text.split(": ", 1)[-1] if text.startswith("<") else text
@@ -214,7 +215,7 @@ class _PinnedAdapter(HTTPAdapter):
         return pool
 
 
-class _PinnedConnectionMixin:
+class _PinnedHTTPConnection(HTTPConnection):
     """Connects to the pinned addresses instead of resolving the host again (TLS still checks the host name)."""
 
     def __init__(self, *args, pinned_addresses: tuple[str, ...], **kwargs):
@@ -241,9 +242,5 @@ class _PinnedConnectionMixin:
         raise NewConnectionError(self, f"Failed to establish a new connection: {last_error}") from last_error
 
 
-class _PinnedHTTPConnection(_PinnedConnectionMixin, HTTPConnection):
-    pass
-
-
-class _PinnedHTTPSConnection(_PinnedConnectionMixin, HTTPSConnection):
+class _PinnedHTTPSConnection(_PinnedHTTPConnection, HTTPSConnection):
     pass

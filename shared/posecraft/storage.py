@@ -124,7 +124,7 @@ class Storage:
 
     @_unavailable
     def list_keys(self, prefix: str) -> list[str]:
-        keys = []
+        keys: list[str] = []
         for page in self._client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
             keys.extend(item["Key"] for item in page.get("Contents", []))
         return keys

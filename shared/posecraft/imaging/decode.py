@@ -253,7 +253,7 @@ def _reduce_within(im: Image.Image, max_side: int) -> Image.Image:
 
 
 def _format_name(im: Image.Image) -> str:
-    return _DISPLAY_NAMES.get(im.format, im.format)
+    return _DISPLAY_NAMES.get(im.format or "", im.format or "unknown")
 
 
 def _describe_unknown(data: bytes) -> str:

@@ -8,12 +8,14 @@ hash recorded here; a file already present with the right hash is not fetched ag
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import subprocess
 import sys
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,6 +116,13 @@ def _fetch_npm(workdir: Path) -> tarfile.TarFile:
     return tarfile.open(tgz)
 
 
+def _read_member(tar: tarfile.TarFile, member: str) -> bytes:
+    extracted = tar.extractfile(member)
+    if extracted is None:
+        raise FileNotFoundError(f"{member} is not a file in the npm package")
+    return extracted.read()
+
+
 def install(models_dir: Path, log=print) -> list[str]:
     """Fetch, verify and write every model file not yet present; returns the names written."""
     models_dir.mkdir(parents=True, exist_ok=True)
@@ -123,7 +132,7 @@ def install(models_dir: Path, log=print) -> list[str]:
         return []
     with tempfile.TemporaryDirectory(prefix="posecraft-models-") as tmp:
         workdir = Path(tmp)
-        archives = {}
+        archives: dict[str, Callable[[str], bytes]] = {}
         if any(m.source == "wheel" for m in todo):
             log(f"pip download {MEDIAPIPE_WHEEL}")
             wheel = _fetch_wheel(workdir)
@@ -131,7 +140,7 @@ def install(models_dir: Path, log=print) -> list[str]:
         if any(m.source == "npm" for m in todo):
             log(f"npm pack {MEDIAPIPE_NPM}")
             tar = _fetch_npm(workdir)
-            archives["npm"] = lambda member: tar.extractfile(member).read()
+            archives["npm"] = functools.partial(_read_member, tar)
         for model in todo:
             data = archives[model.source](model.member)
             actual = hashlib.sha256(data).hexdigest()

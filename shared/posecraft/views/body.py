@@ -42,6 +42,13 @@ class Body:
             return None
         return (sum(p[0] for p in found) / len(found), sum(p[1] for p in found) / len(found))
 
+    def middle(self, indices: Sequence[int]) -> Point:
+        """`centre` of keypoints a recipe requires (its `needs` guarantee one is visible)."""
+        found = self.centre(indices)
+        if found is None:
+            raise ValueError(f"none of the keypoints {tuple(indices)} is visible")
+        return found
+
     def along(self, origin: Point, up: float = 0.0, across: float = 0.0) -> Point:
         """`origin` moved by `up` and `across` torso lengths in the body's frame (negative up = towards the feet)."""
         t = self.torso or 0.0
@@ -70,7 +77,7 @@ def _up_vector(body: Body) -> Point:
     if shoulders and hips and _distance(shoulders, hips) > 0:
         return _unit((shoulders[0] - hips[0], shoulders[1] - hips[1]))
     face = body.centre(kp.MOUTH) or body.centre((kp.NOSE,))
-    if body.visible(*kp.SHOULDERS) and face:
+    if shoulders and body.visible(*kp.SHOULDERS) and face:
         left, right = body.points[kp.LEFT_SHOULDER], body.points[kp.RIGHT_SHOULDER]
         normal = (-(right[1] - left[1]), right[0] - left[0])
         if normal != (0.0, 0.0):

@@ -55,7 +55,7 @@ def _visible(body: Body, indices: Iterable[int]) -> list[Point]:
 def neck_region(body: Body) -> tuple[Point, ...]:
     """The neckline and collar: from the mouth to below the shoulder line, shoulder to shoulder and a little past
     (the shoulder seams). The margin is small so that little of the face above the mouth is shown."""
-    below_collar = body.along(body.centre(kp.SHOULDERS), up=-0.3)
+    below_collar = body.along(body.middle(kp.SHOULDERS), up=-0.3)
     seams = [body.along(p, across=side * 0.1) for p in _visible(body, kp.SHOULDERS) for side in (-1, 1)]
     return (*_visible(body, kp.MOUTH), *seams, below_collar)
 
@@ -74,7 +74,7 @@ def sleeve_region(body: Body) -> tuple[Point, ...]:
 
 def zoom_region(body: Body) -> tuple[Point, ...]:
     """The garment's upper body: the collar down to just below the hips."""
-    shoulders, hips = body.centre(kp.SHOULDERS), body.centre(kp.HIPS)
+    shoulders, hips = body.middle(kp.SHOULDERS), body.middle(kp.HIPS)
     return (
         *_visible(body, kp.SHOULDERS),
         *_visible(body, kp.HIPS),
@@ -85,7 +85,7 @@ def zoom_region(body: Body) -> tuple[Point, ...]:
 
 def waist_region(body: Body) -> tuple[Point, ...]:
     """The waistline (above the hip joints) and the hips, the body's width either side."""
-    hips = body.centre(kp.HIPS)
+    hips = body.middle(kp.HIPS)
     return (
         *_visible(body, kp.HIPS),
         body.along(hips, up=0.4),
