@@ -7,8 +7,8 @@ import json
 
 from flask import Blueprint, current_app, jsonify, request
 
+from posecraft.errors import MalformedRequest, UnsupportedContentType
 from posecraft.submissions import Ingest
-from posecraft.web import BadRequest, UnsupportedMediaType
 
 bp = Blueprint("ingest", __name__, url_prefix="/api")
 
@@ -40,11 +40,11 @@ def process_batch():
 def _uploaded_file() -> bytes:
     upload = request.files.get("file")
     if upload is None and "file" in request.form:
-        raise BadRequest("the 'file' field holds text, not a file: send the image as a file (with a filename)")
+        raise MalformedRequest("the 'file' field holds text, not a file: send the image as a file (with a filename)")
     if upload is None:
         named = sorted(set(request.files) | set(request.form))
         found = f"; the request has {', '.join(repr(n) for n in named)}" if named else ""
-        raise BadRequest(f"send the image in a multipart field named 'file'{found}")
+        raise MalformedRequest(f"send the image in a multipart field named 'file'{found}")
     return upload.read()
 
 
@@ -53,20 +53,20 @@ def _json_object(fields: tuple[str, ...]) -> dict:
     wanted = " or ".join(f'"{f}"' for f in fields)
     if not request.is_json:
         also = " (or multipart/form-data with a 'file' field)" if request.path.endswith("/process") else ""
-        raise UnsupportedMediaType(
+        raise UnsupportedContentType(
             f"Content-Type {request.mimetype or 'missing'} is not accepted: send application/json{also}")
     try:
         body = json.loads(request.get_data(cache=False))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise BadRequest(f"the body is not valid JSON: {exc}") from None
+        raise MalformedRequest(f"the body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
-        raise BadRequest(f"the body must be a JSON object with {wanted}")
+        raise MalformedRequest(f"the body must be a JSON object with {wanted}")
     present = [f for f in fields if f in body]
     if not present:
         keys = ", ".join(f'"{k}"' for k in list(body)[:10]) or "none"
-        raise BadRequest(f"the JSON object must have {wanted}; its keys are: {keys}")
+        raise MalformedRequest(f"the JSON object must have {wanted}; its keys are: {keys}")
     if len(present) > 1:
-        raise BadRequest(f"send only one of {wanted}, not both")
+        raise MalformedRequest(f"send only one of {wanted}, not both")
     return body
 
 
@@ -74,11 +74,11 @@ def _data_url_bytes(value: object) -> bytes:
     """The bytes of a `data:<type>;base64,<data>` URL. The declared type is ignored: the bytes are judged by
     decoding."""
     if not isinstance(value, str) or not value.startswith("data:") or "," not in value:
-        raise BadRequest('imageData must be a data URL: "data:image/jpeg;base64,..."')
+        raise MalformedRequest('imageData must be a data URL: "data:image/jpeg;base64,..."')
     header, payload = value.split(",", 1)
     if not header.endswith(";base64"):
-        raise BadRequest('imageData must be base64-encoded: "data:image/jpeg;base64,..."')
+        raise MalformedRequest('imageData must be base64-encoded: "data:image/jpeg;base64,..."')
     try:
         return base64.b64decode("".join(payload.split()), validate=True)
     except (binascii.Error, ValueError) as exc:
-        raise BadRequest(f"imageData is not valid base64: {exc}") from None
+        raise MalformedRequest(f"imageData is not valid base64: {exc}") from None

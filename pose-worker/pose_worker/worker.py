@@ -22,14 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from kombu.message import Message
 from prometheus_client import Counter, Gauge
 
 from posecraft.config import Settings
 from posecraft.errors import PoseCraftError, ServiceUnavailable
-from posecraft.jobs import process_job
-from posecraft.queue import JobQueue
-from posecraft.repository import PENDING, ImageRepository
+from posecraft.jobs import RetryPolicy, process_job
+from posecraft.queue import DeadLetter, Job, JobQueue, Outcome
+from posecraft.records import Record, Status
+from posecraft.repository import ImageRepository
 from posecraft.storage import Storage
 
 log = logging.getLogger("pose_worker")
@@ -59,6 +59,7 @@ class Worker:
         self.repository = repository
         self.storage = storage
         self.queue = queue
+        self.retry = RetryPolicy.from_settings(settings)
         self._stopping = threading.Event()
         QUEUE_DEPTH.set_function(self._queue_depth)
 
@@ -69,41 +70,39 @@ class Worker:
 
     def run(self) -> None:
         log.info("worker started", extra={"queue": self.settings.queue_name})
+        try:
+            self._wait_for_stores(self.repository.ensure_prepared)  # older records rewritten before any job
+        except _Stopping:
+            return
         self.queue.consume(self.handle, self._stopping.is_set)
         log.info("worker stopped")
 
     def stop(self) -> None:
         self._stopping.set()
 
-    def handle(self, job: dict, message: Message) -> None:
+    def handle(self, job: Job) -> Outcome | DeadLetter:
+        """One try at the job: DONE once it needs no more work (the record says processed or failed), RETRY to
+        give it back to the queue for the next try, DeadLetter when there is no record to work on."""
         try:
-            done = self._run(job)
+            return self._run(job.image_id)
         except _Stopping:
-            log.info("stopping: job given back to the queue", extra={"image_id": job["id"]})
-            done = False
-        if done:
-            message.ack()
-        else:
-            message.requeue()
+            log.info("stopping: job given back to the queue", extra={"image_id": job.image_id})
+            return Outcome.RETRY
 
-    def _run(self, job: dict) -> bool:
-        """One try at the job. True once it needs no more work (the record says processed or failed, or there
-        is no record); False to give it back to the queue for the next try."""
-        image_id = job["id"]
+    def _run(self, image_id: int) -> Outcome | DeadLetter:
         record = self._wait_for_stores(lambda: self.repository.get(image_id))
         if record is None:
             JOBS.labels("dead_letter").inc()
-            log.error("no record for this job: sent to dead letters", extra={"image_id": image_id})
-            self._wait_for_stores(lambda: self.queue.publish_dead_letter(job, f"no image record with id {image_id}"))
-            return True
-        if record["status"] != PENDING:
+            return DeadLetter(f"no image record with id {image_id}")
+        if record.status is not Status.PENDING:
             # A redelivery after the outcome was recorded (the worker died before its ack).
             JOBS.labels("duplicate").inc()
-            log.info("job already %s: nothing to do", record["status"], extra={"image_id": image_id})
-            return True
+            log.info("job already %s: nothing to do", record.status, extra={"image_id": image_id})
+            return Outcome.DONE
 
-        limit = self.settings.job_max_attempts
+        limit = self.retry.max_attempts
         attempt = self._wait_for_stores(lambda: self.repository.record_attempt(image_id))
+        failure: Failure | None
         if attempt > limit:
             # Earlier deliveries ended with no outcome: the worker died during each (a crash on this image?).
             failure = Failure(f"gave up after {limit} attempts: processing never finished", True)
@@ -115,22 +114,23 @@ class Worker:
                                                                               "attempt": attempt})
                 failure = self._attempt(record, attempt)
             if failure is None:
-                return True
-        if failure.permanent or attempt >= limit:
-            self._wait_for_stores(lambda: self.repository.mark_failed(image_id, failure.reason))
+                return Outcome.DONE
+        if failure.permanent or self.retry.gives_up_after(attempt):
+            reason = failure.reason
+            self._wait_for_stores(lambda: self.repository.mark_failed(image_id, reason))
             JOBS.labels("failed").inc()
             log.warning("job failed: %s", failure.reason, extra={"image_id": image_id, "attempt": attempt})
-            return True
+            return Outcome.DONE
         JOBS.labels("retried").inc()
-        delay = self.settings.job_retry_delay * 2 ** (attempt - 1)
+        delay = self.retry.delay(attempt)
         log.warning("job will be tried again in %g s: %s", delay, failure.reason,
                     extra={"image_id": image_id, "attempt": attempt})
         # Each try is its own delivery: the queue's visibility timeout then only has to outlast one try.
         self._stopping.wait(delay)
-        return False
+        return Outcome.RETRY
 
-    def _attempt(self, record: dict, attempt: int) -> Failure | None:
-        image_id = record["_id"]
+    def _attempt(self, record: Record, attempt: int) -> Failure | None:
+        image_id = record.id
         started = time.monotonic()
         try:
             processed = process_job(record, self.settings, self.repository, self.storage)
@@ -145,7 +145,7 @@ class Worker:
             return Failure(f"the image could not be processed: internal error ({type(error).__name__})", True)
         JOBS.labels("processed").inc()
         log.info("job processed", extra={
-            "image_id": image_id, "attempt": attempt, "views": len(processed["shots"]) if processed else 0,
+            "image_id": image_id, "attempt": attempt, "views": len(processed.shots) if processed else 0,
             "seconds": round(time.monotonic() - started, 3),
         })
         return None

@@ -1,4 +1,6 @@
 """`posecraft views [--out DIR] [--json] [--debug] PHOTO...`: the worker's pipeline on local files, no services.
+(`posecraft migrate` rewrites the image records of an older schema in MONGO_URL's database; the services also do
+it when they start.)
 
 Each photo's views go to DIR/<photo name>/<label>.jpg (.webp with VIEW_FORMAT=webp; overlay.png with --debug). With --json, one JSON
 object per photo on stdout; otherwise one line per photo. The exit status is 1 when any photo failed.
@@ -99,6 +101,24 @@ def views_command(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failed else 0
 
 
+def migrate_command(args: argparse.Namespace, settings: Settings) -> int:
+    from posecraft.repository import ImageRepository
+
+    repository = ImageRepository.from_settings(settings)
+    try:
+        migrated = repository.prepare()
+    except PoseCraftError as error:
+        print(f"posecraft: {error.reason}", file=sys.stderr)
+        return 1
+    finally:
+        repository.close()
+    print(f"{migrated} image records migrated to the current schema in {settings.mongo_db}")
+    return 0
+
+
+COMMANDS = {"views": views_command, "migrate": migrate_command}
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posecraft", description="Garment views cut around the body keypoints.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -110,12 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     views.add_argument("--out", default="views", metavar="DIR", help="where the views are written (default: ./views)")
     views.add_argument("--json", action="store_true", help="print one JSON object per photo on stdout")
     views.add_argument("--debug", action="store_true", help="also write overlay.png: the skeleton and the view boxes")
+    commands.add_parser("migrate", help="rewrite image records of an older schema (MONGO_URL, MONGO_DB)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return views_command(args, Settings.from_env())
+    return COMMANDS[args.command](args, Settings.from_env())
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
-"""Errors that carry a reason a person can act on.
+"""Every PoseCraft error: each carries a reason a person can act on.
 
 `permanent` tells the worker whether trying again can help: a URL that answers 404 or bytes that are not
-an image fail at once; a timeout or an unavailable store is retried with backoff.
+an image fail at once; a timeout or an unavailable store is retried with backoff. The HTTP status of each class
+is in one mapping, `posecraft.web.HTTP_STATUS`, looked up along the class's MRO.
 """
 from __future__ import annotations
 
@@ -19,6 +20,14 @@ class PoseCraftError(Exception):
 
 class InvalidImage(PoseCraftError):
     """The bytes do not decode as a supported image (or are truncated, empty, ...)."""
+
+
+class UnsupportedImage(InvalidImage):
+    """Not an image in a supported format (its header does not decode)."""
+
+
+class UnusableImage(InvalidImage):
+    """A supported image whose pixel data does not decode (truncated, damaged)."""
 
 
 class ImageTooLarge(PoseCraftError):
@@ -48,6 +57,26 @@ class InvalidURL(PoseCraftError):
 
 class UnsafeURL(PoseCraftError):
     """A URL that points inside the network (loopback, private ranges, metadata...)."""
+
+
+class InvalidBatch(PoseCraftError):
+    """A batch refused as a whole; `invalid` lists each bad URL with its reason."""
+
+    def __init__(self, reason: str, invalid: list[dict] | None = None):
+        super().__init__(reason)
+        self.invalid = invalid or []
+
+
+class MalformedRequest(PoseCraftError):
+    """A request the API cannot read: bad JSON, a wrong or missing field, a bad id or parameter."""
+
+
+class ImageNotFound(PoseCraftError):
+    """No image record has the id asked for."""
+
+
+class UnsupportedContentType(PoseCraftError):
+    """A request body of a Content-Type the endpoint does not take."""
 
 
 class ServiceUnavailable(PoseCraftError):

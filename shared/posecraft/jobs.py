@@ -1,10 +1,12 @@
-"""One job: load the photo, find the pose, store the views, record the outcome.
+"""One job: load the photo, find the pose, store the views, record the outcome; and how often to try.
 
 `process_job` does one try. Running it twice for one image overwrites the same S3 keys
 (`views/<id>/<label>.<ext>`) and leaves one correct record. It raises a `PoseCraftError` whose `permanent`
-flag tells the worker whether trying again can help.
+flag tells the worker whether trying again can help; `RetryPolicy` says how many tries and how far apart.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 from prometheus_client import Histogram
@@ -13,8 +15,10 @@ from posecraft.config import Settings
 from posecraft.errors import PoseCraftError
 from posecraft.fetch import fetch_image
 from posecraft.pipeline import analyze_photo
+from posecraft.records import Record, Shot, Skipped
 from posecraft.repository import ImageRepository
 from posecraft.storage import Storage, view_key
+from posecraft.views.render import RenderedView
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/webp": "webp", "image/png": "png"}
 
@@ -24,41 +28,56 @@ STAGE_SECONDS = Histogram(
 )
 
 
-def load_photo(record: dict, settings: Settings, storage: Storage) -> bytes:
+@dataclass(frozen=True)
+class RetryPolicy:
+    """A transient failure is tried again after `base_delay` seconds, then twice that, ..., up to `max_attempts`
+    tries in all."""
+
+    max_attempts: int
+    base_delay: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(settings.job_max_attempts, settings.job_retry_delay)
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after try number `attempt` (1-based) failed."""
+        return self.base_delay * 2 ** (attempt - 1)
+
+    def gives_up_after(self, attempt: int) -> bool:
+        return attempt >= self.max_attempts
+
+
+def load_photo(record: Record, settings: Settings, storage: Storage) -> bytes:
     """The original's bytes: from S3 for an upload, from the user's URL otherwise."""
-    if record.get("key"):
+    if record.key:
         try:
-            return storage.get(record["key"])
+            return storage.get(record.key)
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
                 raise PoseCraftError("the uploaded original is no longer in storage; upload the photo again") from None
             raise
-    return fetch_image(record["url"], settings).data
+    if not record.url:
+        raise PoseCraftError("the record names neither an uploaded original nor a URL; submit the image again")
+    return fetch_image(record.url, settings).data
 
 
-def process_job(record: dict, settings: Settings, repository: ImageRepository, storage: Storage) -> dict:
-    """One try at the image of `record`; returns the record marked processed."""
-    image_id = record["_id"]
+def process_job(record: Record, settings: Settings, repository: ImageRepository, storage: Storage) -> Record | None:
+    """One try at the image of `record`; returns the record marked processed (None if it was deleted meanwhile)."""
     with STAGE_SECONDS.labels("load").time():
         data = load_photo(record, settings, storage)
     with STAGE_SECONDS.labels("analyze").time():
         analysis = analyze_photo(data, settings)
     with STAGE_SECONDS.labels("store").time():
-        shots = [_store_view(image_id, view, storage) for view in analysis.views]
-    skipped = [{"label": s.label, "title": s.title, "reason": s.reason} for s in analysis.skipped]
+        shots = [_store_view(record.id, view, storage) for view in analysis.views]
+    skipped = [Skipped(s.label, s.title, s.reason) for s in analysis.skipped]
     with STAGE_SECONDS.labels("record").time():
-        return repository.mark_processed(image_id, shots, skipped, analysis.people)
+        return repository.mark_processed(record.id, shots, skipped, analysis.people)
 
 
-def _store_view(image_id: int, view, storage: Storage) -> dict:
-    """Put one rendered view at its fixed key; the shot entry the record keeps for it."""
+def _store_view(image_id: int, view: RenderedView, storage: Storage) -> Shot:
+    """Put one rendered view at its fixed key; the shot the record keeps for it."""
     key = view_key(image_id, view.label, EXTENSIONS[view.content_type])
-    return {
-        "label": view.label,
-        "title": view.title,
-        "url": storage.put(key, view.data, view.content_type),
-        "width": view.width,
-        "height": view.height,
-        "box": list(view.box),
-        "lowResolution": view.low_resolution,
-    }
+    storage.put(key, view.data, view.content_type)
+    return Shot(label=view.label, title=view.title, key=key, width=view.width, height=view.height,
+                box=view.box, low_resolution=view.low_resolution, padded=view.padded)

@@ -5,6 +5,9 @@ Limits in it (body size, batch size, URL length, ids per call) are filled in fro
 from __future__ import annotations
 
 from posecraft.config import Settings
+from posecraft.records import Status
+
+STATUSES = [status.value for status in Status]
 
 
 def _error(description: str) -> dict:
@@ -42,7 +45,7 @@ def openapi_spec(settings: Settings) -> dict:
                     "summary": "Submit one image: an upload, a URL, or a data URL.",
                     "description": (
                         "An upload is judged by decoding it, never by its name or Content-Type, stored in S3 under "
-                        "its content hash, and recorded with that object's URL: the same file twice is one record. "
+                        "its content hash, and recorded by that hash: the same file twice is one record. "
                         "A URL already pending or processed answers with its record (`duplicate: true`); a failed "
                         "one is queued again."
                     ),
@@ -175,7 +178,7 @@ def openapi_spec(settings: Settings) -> dict:
                     "properties": {
                         "id": {"type": "integer"},
                         "url": {"type": "string"},
-                        "status": {"type": "string", "enum": ["pending", "processed", "failed"]},
+                        "status": {"type": "string", "enum": STATUSES},
                         "duplicate": {"type": "boolean"},
                     },
                 },
@@ -189,6 +192,10 @@ def openapi_spec(settings: Settings) -> dict:
                         "height": {"type": "integer"},
                         "box": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
                         "lowResolution": {"type": "boolean"},
+                        "padded": {"type": "boolean",
+                                   "description": "White bands hold the margin where the photo ends."},
+                        "reach": {"type": "string", "nullable": True, "enum": ["feet", "knees", "thighs", "hips", None],
+                                  "description": "The length view: how far down the body it goes."},
                     },
                 },
                 "Status": {
@@ -197,12 +204,14 @@ def openapi_spec(settings: Settings) -> dict:
                     "properties": {
                         "id": {"type": "integer"},
                         "url": {"type": "string"},
-                        "status": {"type": "string", "enum": ["pending", "processed", "failed"]},
+                        "status": {"type": "string", "enum": STATUSES},
                         "shots": {"type": "array", "items": {"$ref": "#/components/schemas/Shot"}},
                         "skipped": {"type": "array", "items": {
                             "type": "object", "properties": {"label": {"type": "string"}, "title": {"type": "string"},
                                                              "reason": {"type": "string"}}}},
                         "people": {"type": "integer", "nullable": True},
+                        "ambiguous": {"type": "boolean",
+                                      "description": "Another person in the photo scored close to the one chosen."},
                         "error": {"type": "string", "nullable": True},
                         "createdAt": {"type": "string", "format": "date-time"},
                         "updatedAt": {"type": "string", "format": "date-time"},

@@ -1,8 +1,12 @@
-"""The one job queue: kombu on Redis. A durable queue, persistent messages, JSON bodies.
+"""The one job queue: kombu on Redis. A durable queue, persistent messages, JSON bodies. It owns its messages.
 
-Message: {"id": int, "url": str, "key": str | None}. The worker consumes with prefetch 1 and acks by hand after the
-record is updated (at-least-once). A message kombu cannot decode, or one a handler rejects as malformed, goes to the
-dead-letter queue `<queue_name>.dead` with the reason, and is acked: it is never retried forever.
+A message's body is a `Job`: `{"id": <image id>}` (the record holds everything else; messages of the first
+version also carried "url" and "key", which are ignored). `consume(handle)` parses each message and passes the
+`Job` to `handle`, which answers what became of it: `Outcome.DONE` (acked: the record says processed or failed),
+`Outcome.RETRY` (given back to the queue, delivered again) or `DeadLetter(reason)`. One consumer takes one message
+at a time (prefetch 1) and acks after `handle` returns (at-least-once). A message that is not a job object, or
+that kombu cannot decode, goes to the dead-letter queue `<queue_name>.dead` with the reason and is acked: it is
+never retried forever.
 """
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ import logging
 import socket
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
 
 from kombu import Connection, Consumer, Exchange, Queue
 from kombu.exceptions import OperationalError
@@ -19,7 +26,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from posecraft.config import Settings
-from posecraft.errors import unavailable_when
+from posecraft.errors import ServiceUnavailable, unavailable_when
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +36,40 @@ _UNREACHABLE = (OperationalError, RedisConnectionError, RedisTimeoutError, Conne
 _unavailable = unavailable_when("the job queue (Redis)", lambda exc: str(exc) if isinstance(exc, _UNREACHABLE) else None)
 
 
-def job_message(image_id: int, url: str, key: str | None) -> dict:
-    return {"id": int(image_id), "url": url, "key": key}
+class MalformedJob(ValueError):
+    """A message body that is not a job object."""
+
+
+@dataclass(frozen=True)
+class Job:
+    """One image to process."""
+
+    image_id: int
+
+    def to_body(self) -> dict[str, Any]:
+        return {"id": self.image_id}
+
+    @classmethod
+    def parse(cls, body: object) -> Job:
+        image_id = body.get("id") if isinstance(body, dict) else None
+        if not isinstance(image_id, int) or isinstance(image_id, bool) or image_id < 1:
+            raise MalformedJob(f"malformed job message: expected an object {{\"id\": <positive int>}}, got {body!r:.200}")
+        return cls(image_id)
+
+
+class Outcome(Enum):
+    DONE = "done"  # nothing more to do: the message is acked
+    RETRY = "retry"  # given back to the queue and delivered again
+
+
+@dataclass(frozen=True)
+class DeadLetter:
+    """The job cannot be run at all (its record is gone, ...): it goes to the dead-letter queue with the reason."""
+
+    reason: str
+
+
+Handler = Callable[[Job], "Outcome | DeadLetter"]
 
 
 class JobQueue:
@@ -61,11 +100,11 @@ class JobQueue:
         self._connection.release()
 
     @_unavailable
-    def publish(self, job: dict) -> None:
-        self._publish(job, self.queue)
+    def publish(self, job: Job) -> None:
+        self._publish(job.to_body(), self.queue)
 
     @_unavailable
-    def publish_dead_letter(self, body, reason: str) -> None:
+    def publish_dead_letter(self, body: object, reason: str) -> None:
         self._publish({"body": body, "reason": reason}, self.dead_letter_queue)
 
     def _publish(self, body: dict, queue: Queue) -> None:
@@ -101,13 +140,10 @@ class JobQueue:
             conn.ensure_connection(max_retries=1)
             conn.default_channel.client.ping()
 
-    def consume(self, handle: Callable[[dict, Message], None], should_stop: Callable[[], bool],
-                poll_seconds: float = 1.0) -> None:
-        """Deliver jobs one at a time (prefetch 1) to `handle(job, message)` until `should_stop()`.
-
-        `handle` must call message.ack() once the record is updated, or message.requeue() to give the job back.
-        A connection lost mid-loop is re-established with backoff (the worker keeps running while Redis restarts).
-        """
+    def consume(self, handle: Handler, should_stop: Callable[[], bool], poll_seconds: float = 1.0) -> None:
+        """Deliver jobs one at a time (prefetch 1) to `handle(job)` until `should_stop()`; ack, requeue or
+        dead-letter each message as `handle` answers. A connection lost mid-loop is re-established with backoff
+        (the worker keeps running while Redis restarts)."""
         backoff = 0.5
         with self._connection.clone() as conn:
             while not should_stop():
@@ -122,19 +158,29 @@ class JobQueue:
                                 conn.drain_events(timeout=poll_seconds)
                             except TimeoutError:
                                 continue
-                except conn.recoverable_connection_errors + _UNREACHABLE as exc:
+                except (*conn.recoverable_connection_errors, *_UNREACHABLE, ServiceUnavailable) as exc:
                     log.warning("queue unavailable, reconnecting in %.1f s: %s", backoff, exc)
                     conn.collect()
                     _sleep_unless(should_stop, backoff)
                     backoff = min(backoff * 2, 10)
 
-    def _deliver(self, body, message: Message, handle) -> None:
-        if not _is_job(body):
+    def _deliver(self, body: object, message: Message, handle: Handler) -> None:
+        try:
+            job = Job.parse(body)
+        except MalformedJob as exc:
             log.error("malformed job message sent to dead letters: %r", body)
-            self.publish_dead_letter(body, "malformed job message: expected {id: int, url: str, key: str|null}")
+            self.publish_dead_letter(body, str(exc))
             message.ack()
             return
-        handle(body, message)
+        outcome = handle(job)
+        if isinstance(outcome, DeadLetter):
+            log.error("job sent to dead letters: %s", outcome.reason, extra={"image_id": job.image_id})
+            self.publish_dead_letter(body, outcome.reason)
+            message.ack()
+        elif outcome is Outcome.DONE:
+            message.ack()
+        else:
+            message.requeue()
 
     def _on_decode_error(self, message: Message, exc: Exception) -> None:
         log.error("undecodable message sent to dead letters: %s", exc)
@@ -147,12 +193,3 @@ def _sleep_unless(should_stop: Callable[[], bool], seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline and not should_stop():
         time.sleep(0.1)
-
-
-def _is_job(body) -> bool:
-    return (
-        isinstance(body, dict)
-        and isinstance(body.get("id"), int) and not isinstance(body.get("id"), bool)
-        and isinstance(body.get("url"), str) and body["url"] != ""
-        and (body.get("key") is None or isinstance(body.get("key"), str))
-    )

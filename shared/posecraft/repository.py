@@ -1,27 +1,33 @@
-"""The one MongoDB repository: image records and the counter their ids come from.
+"""The one MongoDB repository: image records (`posecraft.records.Record`) and the counter their ids come from.
 
-A record (collection `images`):
-    {_id: int, url: str (unique), source: "upload"|"url", key: str|None, status: "pending"|"processed"|"failed",
-     shots: [...], skipped: [...], people: int|None, error: str|None, attempts: int, createdAt, updatedAt}
-`key` is the S3 key of an uploaded original (None for a user URL); the worker reads the bytes from there.
-
-Every write uses w=1, j=True: an acknowledged write survives a kill -9 of the database.
+Every write uses w=1, j=True: an acknowledged write survives a kill -9 of the database. `prepare()` runs on a
+service's first use: it rewrites records of an older schema (`posecraft.records.migrate_document`), then makes
+the indexes (`identity` unique: one record per uploaded file or submitted URL).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import ASCENDING, MongoClient, ReturnDocument, uri_parser
-from pymongo.errors import BulkWriteError, ConnectionFailure, DuplicateKeyError, ServerSelectionTimeoutError
+from pymongo.errors import (
+    BulkWriteError,
+    ConnectionFailure,
+    DuplicateKeyError,
+    OperationFailure,
+    ServerSelectionTimeoutError,
+)
 from pymongo.write_concern import WriteConcern
 
 from posecraft.config import Settings
 from posecraft.errors import ServiceUnavailable, unavailable_when
+from posecraft.records import Record, Shot, Skipped, Source, Status, migrate_document, upload_identity
 
-PENDING, PROCESSED, FAILED = "pending", "processed", "failed"
-SOURCES = ("upload", "url")
+log = logging.getLogger(__name__)
 
 
 def _now() -> datetime:
@@ -30,21 +36,22 @@ def _now() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def _new_record(image_id: int, url: str, source: str, key: str | None, now: datetime) -> dict:
-    return {
-        "_id": image_id,
-        "url": url,
-        "source": source,
-        "key": key,
-        "status": PENDING,
-        "shots": [],
-        "skipped": [],
-        "people": None,
-        "error": None,
-        "attempts": 0,
-        "createdAt": now,
-        "updatedAt": now,
-    }
+@dataclass(frozen=True)
+class NewImage:
+    """What a submission asks to record: its identity and where its bytes are."""
+
+    identity: str
+    source: Source
+    url: str | None = None
+    key: str | None = None
+
+    @classmethod
+    def for_url(cls, url: str) -> NewImage:
+        return cls(url, Source.URL, url=url)
+
+    @classmethod
+    def for_upload(cls, sha256_hex: str, key: str) -> NewImage:
+        return cls(upload_identity(sha256_hex), Source.UPLOAD, key=key)
 
 
 _unavailable = unavailable_when(
@@ -67,15 +74,18 @@ def _direct_connection(mongo_url: str) -> dict:
 
 
 class ImageRepository:
-    def __init__(self, client: MongoClient, db_name: str):
+    def __init__(self, client: MongoClient, db_name: str, bucket: str):
         self._client = client
         db = client.get_database(db_name, write_concern=WriteConcern(w=1, j=True))
         self._images = db["images"]
         self._counters = db["counters"]
+        self._bucket = bucket  # schema-1 records named their objects by URL: the key follows /<bucket>/
+        self._prepared = False
+        self._prepare_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ImageRepository:
-        client = MongoClient(
+        client: MongoClient = MongoClient(
             settings.mongo_url,
             # Fail within seconds when MongoDB is down instead of pymongo's 30 s default.
             serverSelectionTimeoutMS=3000,
@@ -83,19 +93,52 @@ class ImageRepository:
             tz_aware=True,
             **_direct_connection(settings.mongo_url),
         )
-        return cls(client, settings.mongo_db)
+        return cls(client, settings.mongo_db, settings.s3_bucket)
 
     def close(self) -> None:
         self._client.close()
 
+    def ensure_prepared(self) -> None:
+        """`prepare()` once per process, on first use: a service may start before MongoDB is up."""
+        if self._prepared:
+            return
+        with self._prepare_lock:
+            if not self._prepared:
+                self.prepare()
+                self._prepared = True
+
     @_unavailable
-    def ensure_indexes(self) -> None:
-        self._images.create_index([("url", ASCENDING)], unique=True, name="url_unique")
+    def prepare(self) -> int:
+        """Migrate older records, then make the indexes and the id counter. Returns the records migrated.
+        Safe to run from several processes at once (each rewrite is conditional on the old schema)."""
+        if "url_unique" in self._images.index_information():
+            # Schema 1 deduplicated on the URL, which an upload no longer has: drop it before any rewrite.
+            try:
+                self._images.drop_index("url_unique")
+            except OperationFailure:
+                pass  # another process dropped it first
+        migrated = self.migrate()
+        self._images.create_index([("identity", ASCENDING)], unique=True, name="identity_unique")
         self._images.create_index([("status", ASCENDING), ("updatedAt", ASCENDING)], name="status_updated")
         try:
             self._counters.update_one({"_id": "images"}, {"$setOnInsert": {"seq": 0}}, upsert=True)
         except DuplicateKeyError:
             pass  # another process created it at the same moment
+        return migrated
+
+    @_unavailable
+    def migrate(self) -> int:
+        """Rewrite every record of an older schema in the current one; returns how many were rewritten."""
+        count = 0
+        for doc in self._images.find({"schema": {"$exists": False}}):
+            migrated = migrate_document(doc, self._bucket)
+            if migrated is None:
+                continue
+            result = self._images.replace_one({"_id": doc["_id"], "schema": {"$exists": False}}, migrated)
+            count += result.modified_count
+        if count:
+            log.info("migrated %d image records to schema 2", count)
+        return count
 
     @_unavailable
     def ping(self) -> None:
@@ -115,51 +158,49 @@ class ImageRepository:
                 return list(range(last - count + 1, last + 1))
         raise ServiceUnavailable("MongoDB did not hand out new image ids; try again")
 
-    def submit(self, url: str, source: str, key: str | None = None) -> tuple[dict, bool]:
-        """Record `url` for processing; (record, created). `created` means the caller must queue it."""
-        return self.submit_many([url], source, key)[0]
+    def submit(self, image: NewImage) -> tuple[Record, bool]:
+        """Record `image` for processing; (record, created). `created` means the caller must queue it."""
+        return self.submit_many([image])[0]
 
     @_unavailable
-    def submit_many(self, urls: list[str], source: str, key: str | None = None) -> list[tuple[dict, bool]]:
-        """`submit` for each distinct url, in the order given, in a few round trips whatever their number.
+    def submit_many(self, images: Sequence[NewImage]) -> list[tuple[Record, bool]]:
+        """`submit` for each distinct identity, in the order given, in a few round trips whatever their number.
 
-        A url already pending or processed answers with its record (created False). A failed one goes back to
-        pending (created True: that is how a user retries). Atomic under concurrency: the unique index on `url`
-        lets exactly one of two racing inserts win; the loser reads the winner's record in the next round. A
-        counter value burnt by a lost race leaves a gap in the ids, never a duplicate.
+        An image already pending or processed answers with its record (created False). A failed one goes back to
+        pending (created True: that is how a user retries). Atomic under concurrency: the unique index on
+        `identity` lets exactly one of two racing inserts win; the loser reads the winner's record in the next
+        round. A counter value burnt by a lost race leaves a gap in the ids, never a duplicate.
         """
-        if source not in SOURCES:
-            raise ValueError(f"source must be one of {SOURCES}, not {source!r}")
-        ordered = list(dict.fromkeys(urls))
-        results: dict[str, tuple[dict, bool]] = {}
-        todo = ordered
+        wanted = {image.identity: image for image in images}
+        results: dict[str, tuple[Record, bool]] = {}
+        todo = list(wanted)
         while todo:
-            existing = {doc["url"]: doc for doc in self._images.find({"url": {"$in": todo}})}
+            existing = {doc["identity"]: doc for doc in self._images.find({"identity": {"$in": todo}})}
             again, new = [], []
-            for url in todo:
-                doc = existing.get(url)
+            for identity in todo:
+                doc = existing.get(identity)
                 if doc is None:
-                    new.append(url)
-                elif doc["status"] != FAILED:
-                    results[url] = (doc, False)
+                    new.append(wanted[identity])
+                elif doc["status"] != Status.FAILED:
+                    results[identity] = (Record.from_doc(doc), False)
                 else:
                     retried = self._images.find_one_and_update(
-                        {"_id": doc["_id"], "status": FAILED},
-                        {"$set": {"status": PENDING, "error": None, "attempts": 0, "key": key,
-                                  "updatedAt": _now()}},
+                        {"_id": doc["_id"], "status": Status.FAILED.value},
+                        {"$set": {"status": Status.PENDING.value, "error": None, "attempts": 0,
+                                  "key": wanted[identity].key, "updatedAt": _now()}},
                         return_document=ReturnDocument.AFTER,
                     )
                     if retried is not None:
-                        results[url] = (retried, True)
+                        results[identity] = (Record.from_doc(retried), True)
                     else:
-                        again.append(url)  # another submitter re-queued it first: read it again
+                        again.append(identity)  # another submitter re-queued it first: read it again
             if new:
                 now = _now()
-                records = [_new_record(image_id, url, source, key, now)
-                           for image_id, url in zip(self._reserve_ids(len(new)), new, strict=False)]
+                records = [Record.new(image_id, image.identity, image.source, now, url=image.url, key=image.key)
+                           for image_id, image in zip(self._reserve_ids(len(new)), new, strict=True)]
                 lost = set()
                 try:
-                    self._images.insert_many(records, ordered=False)
+                    self._images.insert_many([record.to_doc() for record in records], ordered=False)
                 except BulkWriteError as exc:
                     errors = exc.details.get("writeErrors", [])
                     if any(error.get("code") != 11000 for error in errors):
@@ -167,55 +208,62 @@ class ImageRepository:
                     lost = {error["index"] for error in errors}
                 for index, record in enumerate(records):
                     if index in lost:
-                        again.append(record["url"])  # lost the race for this url: the winner's record is there now
+                        again.append(record.identity)  # lost the race: the winner's record is there now
                     else:
-                        results[record["url"]] = (record, True)
+                        results[record.identity] = (record, True)
             todo = again
-        return [results[url] for url in ordered]
+        return [results[identity] for identity in wanted]
 
     @_unavailable
-    def get(self, image_id: int) -> dict | None:
-        return self._images.find_one({"_id": image_id})
+    def get(self, image_id: int) -> Record | None:
+        doc = self._images.find_one({"_id": image_id})
+        return Record.from_doc(doc) if doc else None
 
     @_unavailable
-    def find_by_url(self, url: str) -> dict | None:
-        return self._images.find_one({"url": url})
+    def find_by_identity(self, identity: str) -> Record | None:
+        doc = self._images.find_one({"identity": identity})
+        return Record.from_doc(doc) if doc else None
 
     @_unavailable
-    def get_many(self, image_ids: Iterable[int]) -> list[dict]:
+    def get_many(self, image_ids: Iterable[int]) -> list[Record]:
         """The records that exist among `image_ids`, in the order asked."""
         ids = list(dict.fromkeys(image_ids))
-        found = {doc["_id"]: doc for doc in self._images.find({"_id": {"$in": ids}})}
+        found = {doc["_id"]: Record.from_doc(doc) for doc in self._images.find({"_id": {"$in": ids}})}
         return [found[i] for i in ids if i in found]
 
     @_unavailable
-    def count(self, query: dict[str, Any] | None = None) -> int:
-        return self._images.count_documents(query or {})
+    def count(self, query: Mapping[str, Any] | None = None) -> int:
+        return self._images.count_documents(dict(query or {}))
 
     @_unavailable
-    def count_by_status(self) -> dict[str, int]:
-        counts = {PENDING: 0, PROCESSED: 0, FAILED: 0}
+    def count_by_status(self) -> dict[Status, int]:
+        counts = dict.fromkeys(Status, 0)
         for row in self._images.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
-            counts[row["_id"]] = row["n"]
+            counts[Status(row["_id"])] = row["n"]
         return counts
 
     @_unavailable
-    def mark_processed(self, image_id: int, shots: list[dict], skipped: list[dict], people: int | None) -> dict | None:
+    def mark_processed(self, image_id: int, shots: Sequence[Shot], skipped: Sequence[Skipped], people: int | None,
+                       ambiguous: bool = False) -> Record | None:
         """Overwrites the outcome: running a job twice leaves one correct record."""
-        return self._images.find_one_and_update(
+        doc = self._images.find_one_and_update(
             {"_id": image_id},
-            {"$set": {"status": PROCESSED, "shots": shots, "skipped": skipped, "people": people, "error": None,
+            {"$set": {"status": Status.PROCESSED.value, "shots": [s.to_doc() for s in shots],
+                      "skipped": [s.to_doc() for s in skipped], "people": people, "ambiguous": ambiguous,
+                      "error": None, "updatedAt": _now()}},
+            return_document=ReturnDocument.AFTER,
+        )
+        return Record.from_doc(doc) if doc else None
+
+    @_unavailable
+    def mark_failed(self, image_id: int, reason: str) -> Record | None:
+        doc = self._images.find_one_and_update(
+            {"_id": image_id},
+            {"$set": {"status": Status.FAILED.value, "shots": [], "skipped": [], "error": reason,
                       "updatedAt": _now()}},
             return_document=ReturnDocument.AFTER,
         )
-
-    @_unavailable
-    def mark_failed(self, image_id: int, reason: str) -> dict | None:
-        return self._images.find_one_and_update(
-            {"_id": image_id},
-            {"$set": {"status": FAILED, "shots": [], "skipped": [], "error": reason, "updatedAt": _now()}},
-            return_document=ReturnDocument.AFTER,
-        )
+        return Record.from_doc(doc) if doc else None
 
     @_unavailable
     def record_attempt(self, image_id: int) -> int:

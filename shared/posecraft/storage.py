@@ -1,7 +1,8 @@
 """The one S3 client (boto3): uploaded originals and garment views, publicly readable through a bucket policy.
 
 Keys: `uploads/<sha256>.<ext>` for an uploaded original (the same file is one object), `views/<id>/<label>.<ext>`
-for a view (a job run twice overwrites the same keys).
+for a view (a job run twice overwrites the same keys). Records keep these keys; the URLs browsers read them at
+are `posecraft.records.MediaLinks`.
 """
 from __future__ import annotations
 
@@ -44,10 +45,9 @@ def view_key(image_id: int, label: str, extension: str) -> str:
 
 
 class Storage:
-    def __init__(self, client, bucket: str, media_base_url: str):
+    def __init__(self, client, bucket: str):
         self._client = client
         self.bucket = bucket
-        self._media_base_url = media_base_url.rstrip("/")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Storage:
@@ -66,7 +66,7 @@ class Storage:
                 retries={"max_attempts": 2, "mode": "standard"},
             ),
         )
-        return cls(client, settings.s3_bucket, settings.media_base_url)
+        return cls(client, settings.s3_bucket)
 
     @_unavailable
     def ensure_bucket(self) -> None:
@@ -100,13 +100,9 @@ class Storage:
             ],
         }
 
-    def public_url(self, key: str) -> str:
-        return f"{self._media_base_url}/{self.bucket}/{key}"
-
     @_unavailable
-    def put(self, key: str, data: bytes, content_type: str) -> str:
+    def put(self, key: str, data: bytes, content_type: str) -> None:
         self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
-        return self.public_url(key)
 
     @_unavailable
     def get(self, key: str) -> bytes:

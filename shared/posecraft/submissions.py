@@ -1,6 +1,6 @@
 """Ingest: an uploaded image or user URLs in, records and queued jobs out.
 
-Duplicates: a URL (an upload's URL is its content-hash key in S3) already pending or processed answers with its
+Duplicates: an image (an upload is its content hash, a URL itself) already pending or processed answers with its
 record and is not queued again; a failed one is queued again. When the queue cannot take a just-recorded job, the
 record is marked failed with that reason (never left pending with no message) and ServiceUnavailable is raised: the
 API answers 503 and the user's retry queues it again.
@@ -13,10 +13,19 @@ import threading
 from dataclasses import dataclass
 
 from posecraft.config import Settings
-from posecraft.errors import InvalidImage, InvalidURL, PoseCraftError, ServiceUnavailable, UnsafeURL
+from posecraft.errors import (
+    InvalidBatch,
+    InvalidImage,
+    InvalidURL,
+    ServiceUnavailable,
+    UnsafeURL,
+    UnsupportedImage,
+    UnusableImage,
+)
 from posecraft.imaging import probe_image, verify_image
-from posecraft.queue import JobQueue, job_message
-from posecraft.repository import FAILED, ImageRepository
+from posecraft.queue import Job, JobQueue
+from posecraft.records import MediaLinks, Record, Status
+from posecraft.repository import ImageRepository, NewImage
 from posecraft.storage import Storage, upload_key
 from posecraft.urls import check_submitted_url
 
@@ -33,22 +42,6 @@ _STORED_AS = {
 }
 
 QUEUE_DOWN_REASON = "the job queue was unavailable when this image was submitted; submit it again"
-
-
-class UnsupportedImage(InvalidImage):
-    """Not an image in a supported format (its header does not decode): the API answers 415."""
-
-
-class UnusableImage(InvalidImage):
-    """A supported image whose pixel data does not decode (truncated, damaged): the API answers 422."""
-
-
-class InvalidBatch(PoseCraftError):
-    """A batch refused as a whole; `invalid` lists each bad URL with its reason."""
-
-    def __init__(self, reason: str, invalid: list[dict] | None = None):
-        super().__init__(reason)
-        self.invalid = invalid or []
 
 
 @dataclass(frozen=True)
@@ -68,6 +61,7 @@ class Ingest:
         self.repository = repository
         self.storage = storage
         self.queue = queue
+        self.links = MediaLinks.from_settings(settings)
         self._prepared = False
         self._prepare_lock = threading.Lock()
 
@@ -82,7 +76,7 @@ class Ingest:
             return
         with self._prepare_lock:
             if not self._prepared:
-                self.repository.ensure_indexes()
+                self.repository.ensure_prepared()
                 self.storage.ensure_bucket()
                 self._prepared = True
 
@@ -90,25 +84,26 @@ class Ingest:
         """Judge the bytes by decoding them, store the original under its content hash, record and queue it."""
         image_format = judge_image(data, self.settings.max_image_pixels)
         extension, content_type = _STORED_AS[image_format]
-        key = upload_key(hashlib.sha256(data).hexdigest(), extension)
+        digest = hashlib.sha256(data).hexdigest()
+        image = NewImage.for_upload(digest, upload_key(digest, extension))
         self._prepare()
-        known = self.repository.find_by_url(self.storage.public_url(key))
-        if known is not None and known["status"] != FAILED:
-            return Submission(id=known["_id"], url=known["url"], status=known["status"], duplicate=True)
-        url = self.storage.put(key, data, content_type)
-        return self._submit([url], "upload", key)[0]
+        known = self.repository.find_by_identity(image.identity)
+        if known is not None and known.status is not Status.FAILED:
+            return self._submission(known, duplicate=True)
+        self.storage.put(image.key, data, content_type)
+        return self._submit([image])[0]
 
     def submit_url(self, url: object) -> Submission:
         checked = check_submitted_url(url, self.settings)
         self._prepare()
-        return self._submit([checked], "url", None)[0]
+        return self._submit([NewImage.for_url(checked)])[0]
 
     def submit_urls(self, urls: object) -> list[Submission]:
         """All or nothing: every URL is checked before any is recorded. Repeats collapse to one item, in the
         order each URL first appears."""
         checked = self.check_batch(urls)
         self._prepare()
-        return self._submit(checked, "url", None)
+        return self._submit([NewImage.for_url(url) for url in checked])
 
     def check_batch(self, urls: object) -> list[str]:
         limit = self.settings.max_batch_urls
@@ -128,19 +123,22 @@ class Ingest:
             raise InvalidBatch(f"{len(invalid)} of {len(urls)} URLs are invalid; nothing was submitted", invalid)
         return list(dict.fromkeys(checked))
 
-    def _submit(self, urls: list[str], source: str, key: str | None) -> list[Submission]:
-        results = self.repository.submit_many(urls, source, key)
+    def _submit(self, images: list[NewImage]) -> list[Submission]:
+        results = self.repository.submit_many(images)
         to_queue = [record for record, created in results if created]
         for done, record in enumerate(to_queue):
             try:
-                self.queue.publish(job_message(record["_id"], record["url"], record["key"]))
+                self.queue.publish(Job(record.id))
             except ServiceUnavailable:
                 for unqueued in to_queue[done:]:
-                    self.repository.mark_failed(unqueued["_id"], QUEUE_DOWN_REASON)
+                    self.repository.mark_failed(unqueued.id, QUEUE_DOWN_REASON)
                 raise
-            log.info("image queued", extra={"image_id": record["_id"], "url": record["url"]})
-        return [Submission(id=record["_id"], url=record["url"], status=record["status"], duplicate=not created)
-                for record, created in results]
+            log.info("image queued", extra={"image_id": record.id, "url": record.image_url(self.links)})
+        return [self._submission(record, duplicate=not created) for record, created in results]
+
+    def _submission(self, record: Record, duplicate: bool) -> Submission:
+        return Submission(id=record.id, url=record.image_url(self.links), status=record.status.value,
+                          duplicate=duplicate)
 
 
 def judge_image(data: bytes, max_pixels: int) -> str:

@@ -23,9 +23,20 @@ from werkzeug.exceptions import HTTPException
 
 from posecraft import logs
 from posecraft.config import Settings
-from posecraft.errors import ImageTooLarge, InvalidImage, InvalidURL, ServiceUnavailable, UnsafeURL
+from posecraft.errors import (
+    ImageNotFound,
+    ImageTooLarge,
+    InvalidBatch,
+    InvalidImage,
+    InvalidURL,
+    MalformedRequest,
+    PoseCraftError,
+    ServiceUnavailable,
+    UnsafeURL,
+    UnsupportedContentType,
+    UnusableImage,
+)
 from posecraft.openapi import openapi_spec
-from posecraft.submissions import InvalidBatch, UnusableImage
 
 log = logging.getLogger(__name__)
 
@@ -35,16 +46,20 @@ REQUESTS = Counter("posecraft_http_requests_total", "HTTP requests answered",
 LATENCY = Histogram("posecraft_http_request_duration_seconds", "Time to answer an HTTP request",
                     ["service", "endpoint"])
 
-# Domain errors -> status; the first class that matches wins (subclasses before their parents).
-_STATUS_FOR = (
-    (InvalidBatch, 400),
-    (InvalidURL, 400),
-    (UnsafeURL, 400),
-    (UnusableImage, 422),
-    (ImageTooLarge, 422),
-    (InvalidImage, 415),
-    (ServiceUnavailable, 503),
-)
+# The HTTP status of each error class; an error takes that of the nearest class along its MRO
+# (UnusableImage is an InvalidImage but answers 422, not 415). A PoseCraftError with none is a bug: 500.
+HTTP_STATUS: dict[type[PoseCraftError], int] = {
+    MalformedRequest: 400,
+    InvalidBatch: 400,
+    InvalidURL: 400,
+    UnsafeURL: 400,
+    ImageNotFound: 404,
+    InvalidImage: 415,
+    UnsupportedContentType: 415,
+    UnusableImage: 422,
+    ImageTooLarge: 422,
+    ServiceUnavailable: 503,
+}
 
 _SHORT_REASONS = {
     400: "bad request",
@@ -55,14 +70,11 @@ _SHORT_REASONS = {
 }
 
 
-class BadRequest(HTTPException):
-    """A malformed request (wrong field, bad JSON...) whose description is the reason shown to the user."""
-
-    code = 400
-
-
-class UnsupportedMediaType(HTTPException):
-    code = 415
+def http_status(error: PoseCraftError) -> int:
+    for cls in type(error).__mro__:
+        if cls in HTTP_STATUS:
+            return HTTP_STATUS[cls]
+    return 500
 
 
 def error_response(status: int, reason: str, **extra):
@@ -73,28 +85,29 @@ def error_response(status: int, reason: str, **extra):
     return response
 
 
-def _handle_domain_error(exc):
-    for error_class, status in _STATUS_FOR:
-        if isinstance(exc, error_class):
-            extra = {"invalid": exc.invalid} if isinstance(exc, InvalidBatch) and exc.invalid else {}
-            if status == 503:
-                log.warning("answering 503: %s", exc.reason)
-            return error_response(status, exc.reason, **extra)
-    return _handle_unexpected(exc)
+def _handle_domain_error(exc: PoseCraftError):
+    status = http_status(exc)
+    if status == 500:
+        return _handle_unexpected(exc)
+    if status == 503:
+        log.warning("answering 503: %s", exc.reason)
+    extra = {"invalid": exc.invalid} if isinstance(exc, InvalidBatch) and exc.invalid else {}
+    return error_response(status, exc.reason, **extra)
 
 
 def _handle_http_error(exc: HTTPException):
-    if exc.code == 413:
+    """Werkzeug's own errors (no route, wrong method, body over the limit): the same JSON shape."""
+    status = exc.code or 500
+    if status == 413:
         limit = current_app.config["MAX_CONTENT_LENGTH"]
         reason = (f"the request body is over the {_megabytes(limit)} limit ({limit} bytes): "
                   "send a smaller image")
-    elif type(exc) in (BadRequest, UnsupportedMediaType):
-        reason = exc.description
     else:
-        reason = _SHORT_REASONS.get(exc.code) or (exc.name or "error").lower()
-    response = error_response(exc.code or 500, reason)
-    if exc.code == 405 and exc.valid_methods:
-        response.headers["Allow"] = ", ".join(exc.valid_methods)
+        reason = _SHORT_REASONS.get(status) or (exc.name or "error").lower()
+    response = error_response(status, reason)
+    allowed = getattr(exc, "valid_methods", None)
+    if status == 405 and allowed:
+        response.headers["Allow"] = ", ".join(allowed)
     return response
 
 
@@ -174,12 +187,11 @@ def init_api(app: Flask, settings: Settings, service: str, checks: dict[str, Cal
     # One size limit: a multipart text field may be as large as the body (Werkzeug's own default is 500 kB,
     # whose 413 would blame the body size wrongly).
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_upload_bytes
-    app.json.sort_keys = False
+    app.json.sort_keys = False  # type: ignore[attr-defined]
     # Werkzeug would answer "//" in a path with an HTML redirect; a malformed path is an error like any other.
     app.url_map.merge_slashes = False
     app.register_error_handler(HTTPException, _handle_http_error)
-    for error_class, _ in _STATUS_FOR:
-        app.register_error_handler(error_class, _handle_domain_error)
+    app.register_error_handler(PoseCraftError, _handle_domain_error)
     app.register_error_handler(Exception, _handle_unexpected)
     app.register_blueprint(health_blueprint(checks))
     app.register_blueprint(_metrics_blueprint(service))

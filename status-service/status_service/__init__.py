@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import Flask
 
 from posecraft.config import Settings
+from posecraft.records import MediaLinks
 from posecraft.repository import ImageRepository
 from posecraft.web import init_api, service_settings
 
@@ -14,6 +15,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     repository = ImageRepository.from_settings(settings)
     app.extensions["repository"] = repository
     app.extensions["settings"] = settings
+    app.extensions["media_links"] = MediaLinks.from_settings(settings)
     init_api(app, settings, service="status", checks={"mongodb": repository.ping})
 
     from status_service.routes import bp

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+from support.viewports import LAPTOP
 
 from posecraft.config import REPO_ROOT
 
@@ -24,8 +25,6 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
 ]
-LAPTOP = {"width": 1366, "height": 860}
-PHONE = {"width": 390, "height": 844}
 
 
 def _npm(*args: str) -> None:

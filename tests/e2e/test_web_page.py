@@ -5,8 +5,8 @@ import re
 import uuid
 from pathlib import Path
 
-from conftest import PHONE
 from playwright.sync_api import Locator, Page, expect
+from support.viewports import PHONE
 
 PHOTOS = Path(__file__).parents[1] / "photos"
 VIEW_TITLES = ["Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View"]

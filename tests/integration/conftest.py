@@ -12,6 +12,7 @@ import pytest
 
 from ingest_service import create_app as create_ingest_app
 from posecraft.queue import JobQueue
+from posecraft.records import MediaLinks
 from posecraft.repository import ImageRepository
 from posecraft.storage import Storage
 from status_service import create_app as create_status_app
@@ -57,3 +58,9 @@ def job_queue(api_settings):
 @pytest.fixture
 def storage(api_settings):
     return Storage.from_settings(api_settings)
+
+
+@pytest.fixture
+def media_links(api_settings):
+    """Where the services say browsers read stored objects."""
+    return MediaLinks.from_settings(api_settings)

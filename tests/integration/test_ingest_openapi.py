@@ -9,6 +9,8 @@ import pytest
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
 
+from posecraft.records import Shot
+
 PHOTO = (Path(__file__).parents[1] / "photos" / "grace_hopper.jpg").read_bytes()
 
 
@@ -66,9 +68,8 @@ def test_ingest_answers_match_the_spec(spec, ingest_client, api_settings):
 
 def test_status_answers_match_the_spec(spec, ingest_client, status_client, records):
     image_id = ingest_client.post("/api/process", json={"imageUrl": "https://example.com/s.jpg"}).get_json()["id"]
-    records.mark_processed(image_id, [{"label": "neck", "title": "Neck View", "url": "http://m/neck.jpg",
-                                       "width": 300, "height": 300, "box": [0, 0, 300, 300],
-                                       "lowResolution": False}], [], 1)
+    records.mark_processed(image_id, [Shot(label="neck", title="Neck View", key=f"views/{image_id}/neck.jpg",
+                                           width=300, height=300, box=(0, 0, 300, 300))], [], 1)
 
     for answer in (status_client.get(f"/api/image-status/{image_id}"), status_client.get("/api/image-status/999999"),
                    status_client.get("/api/image-status/abc")):

@@ -36,12 +36,12 @@ def test_redis_down_answers_503_leaves_nothing_pending_and_a_retry_queues_it(
     assert batch.status_code == 503
     assert records.count({"status": "pending"}) == 0
     assert records.count({"status": "failed", "error": QUEUE_DOWN_REASON}) == 3
-    record = records.find_by_url("https://example.com/q.jpg")
+    record = records.find_by_identity("https://example.com/q.jpg")
 
     retry = ingest_client.post("/api/process", json={"imageUrl": "https://example.com/q.jpg"})
 
     assert retry.status_code == 202
-    assert retry.get_json() == {"id": record["_id"], "url": "https://example.com/q.jpg", "status": "pending",
+    assert retry.get_json() == {"id": record.id, "url": "https://example.com/q.jpg", "status": "pending",
                                 "duplicate": False}
     assert job_queue.depth() == 1
     assert ingest_client.post("/api/process-batch", json={"imageUrls": ["https://example.com/b1.jpg"]}).get_json()[
@@ -85,7 +85,7 @@ def test_every_accepted_submission_survives_a_kill_9_of_mongodb_and_ids_are_neve
     backing_services.start("mongo")
 
     ids = [item["id"] for item in accepted] + [single["id"]]
-    assert [record["_id"] for record in records.get_many(ids)] == ids
+    assert [record.id for record in records.get_many(ids)] == ids
     after = ingest_client.post("/api/process", json={"imageUrl": "https://example.com/durable/after.jpg"}).get_json()
     assert after["id"] > max(ids)
 

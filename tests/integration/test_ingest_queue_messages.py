@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 import redis
+from support.messages import publish_body
 
-from posecraft.queue import job_message
+from posecraft.queue import Job, Outcome
 
 
 def consume_all(queue, seconds: float = 3.0, ack: bool = True, expected: int | None = None):
@@ -15,10 +16,9 @@ def consume_all(queue, seconds: float = 3.0, ack: bool = True, expected: int | N
     delivered = []
     deadline = time.monotonic() + seconds
 
-    def handle(job, message):
+    def handle(job):
         delivered.append((job, queue.depth()))
-        if ack:
-            message.ack()
+        return Outcome.DONE if ack else Outcome.RETRY
 
     def should_stop():
         return time.monotonic() > deadline or (expected is not None and len(delivered) >= expected)
@@ -29,12 +29,11 @@ def consume_all(queue, seconds: float = 3.0, ack: bool = True, expected: int | N
 
 def test_published_jobs_arrive_in_order_one_at_a_time(job_queue):
     for image_id in (1, 2, 3):
-        job_queue.publish(job_message(image_id, f"https://example.com/{image_id}.jpg", None))
+        job_queue.publish(Job(image_id))
 
     delivered = consume_all(job_queue)
 
-    assert [job for job, _ in delivered] == [
-        {"id": i, "url": f"https://example.com/{i}.jpg", "key": None} for i in (1, 2, 3)]
+    assert [job for job, _ in delivered] == [Job(1), Job(2), Job(3)]
     # Prefetch 1: while a job is in hand, the next ones are still waiting in the queue.
     assert [depth for _, depth in delivered] == [2, 1, 0]
     assert job_queue.depth() == 0
@@ -42,28 +41,29 @@ def test_published_jobs_arrive_in_order_one_at_a_time(job_queue):
 
 def test_malformed_and_undecodable_messages_go_to_dead_letters_and_the_good_job_still_arrives(
         job_queue, api_settings):
-    job_queue.publish({"id": "seven", "url": "https://example.com/a.jpg"})
+    publish_body(job_queue, api_settings.redis_url, {"id": "seven", "url": "https://example.com/a.jpg"})
     raw = redis.Redis.from_url(api_settings.redis_url)
     # A message in kombu's envelope whose body is not JSON at all.
     raw.lpush(api_settings.queue_name, b'{"body": "bm90IGpzb24=", "content-encoding": "utf-8", '
                                        b'"content-type": "application/json", "headers": {}, "properties": '
                                        b'{"body_encoding": "base64", "delivery_tag": "x1", "delivery_info": '
                                        b'{"exchange": "", "routing_key": ""}, "priority": 0}}')
-    job_queue.publish(job_message(9, "https://example.com/9.jpg", "uploads/abc.jpg"))
+    # A message of the first version (it also carried the URL and key): still a job.
+    publish_body(job_queue, api_settings.redis_url, {"id": 9, "url": "https://example.com/9.jpg", "key": "uploads/abc.jpg"})
 
     delivered = consume_all(job_queue)
 
-    assert [job for job, _ in delivered] == [{"id": 9, "url": "https://example.com/9.jpg", "key": "uploads/abc.jpg"}]
+    assert [job for job, _ in delivered] == [Job(9)]
     assert job_queue.dead_letter_depth() == 2
     assert job_queue.depth() == 0
 
 
 def test_a_job_whose_consumer_stops_without_acking_is_delivered_again(job_queue, api_settings):
     # (A consumer killed with -9 gets its job back after the visibility timeout: tests/integration/test_worker_faults.)
-    job_queue.publish(job_message(5, "https://example.com/5.jpg", None))
+    job_queue.publish(Job(5))
     first = consume_all(job_queue, ack=False, expected=1)
 
     again = consume_all(job_queue, seconds=api_settings.queue_visibility_timeout + 10, expected=1)
 
-    assert [job["id"] for job, _ in first] == [5]
-    assert [job["id"] for job, _ in again] == [5]
+    assert [job.image_id for job, _ in first] == [5]
+    assert [job.image_id for job, _ in again] == [5]

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import io
 from pathlib import Path
 
 import requests
 from PIL import Image
+
+from ingest_service import create_app as create_ingest_app
+from status_service import create_app as create_status_app
 
 PHOTOS = Path(__file__).parents[1] / "photos"
 
@@ -16,17 +20,21 @@ def upload(client, data: bytes, filename: str = "photo.jpg"):
     return client.post("/api/process", data={"file": (io.BytesIO(data), filename)})
 
 
-def test_an_uploaded_photo_is_stored_recorded_pending_and_queued_once(ingest_client, records, job_queue, storage):
+def test_an_uploaded_photo_is_stored_recorded_pending_and_queued_once(ingest_client, records, job_queue,
+                                                                     media_links):
     photo = (PHOTOS / "bus.jpg").read_bytes()
 
     response = upload(ingest_client, photo, "bus.jpg")
 
     assert response.status_code == 202
     body = response.get_json()
-    key = f"uploads/{hashlib.sha256(photo).hexdigest()}.jpg"
-    assert body == {"id": body["id"], "url": storage.public_url(key), "status": "pending", "duplicate": False}
+    digest = hashlib.sha256(photo).hexdigest()
+    key = f"uploads/{digest}.jpg"
+    assert body == {"id": body["id"], "url": media_links.url(key), "status": "pending", "duplicate": False}
     record = records.get(body["id"])
-    assert (record["status"], record["url"], record["key"], record["source"]) == ("pending", body["url"], key, "upload")
+    # The record keeps the key and the content hash, never an address: the URL is made when answering.
+    assert (record.status, record.identity, record.key, record.source, record.url) == (
+        "pending", f"sha256:{digest}", key, "upload", None)
     assert job_queue.depth() == 1
     # The stored original is the uploaded file, readable by anyone at the record's URL (what the page links to).
     public = requests.get(body["url"], timeout=5)
@@ -47,7 +55,7 @@ def test_the_same_file_uploaded_again_is_the_same_record_and_is_not_queued_again
     assert job_queue.depth() == 1
 
 
-def test_a_data_url_of_a_png_is_judged_by_its_bytes_and_stored_as_png(ingest_client, records, storage):
+def test_a_data_url_of_a_png_is_judged_by_its_bytes_and_stored_as_png(ingest_client, records, storage, media_links):
     photo = (PHOTOS / "basketball1.png").read_bytes()
     data_url = "data:image/jpeg;base64," + base64.b64encode(photo).decode()  # the declared type is wrong on purpose
 
@@ -55,7 +63,7 @@ def test_a_data_url_of_a_png_is_judged_by_its_bytes_and_stored_as_png(ingest_cli
 
     assert response.status_code == 202
     key = f"uploads/{hashlib.sha256(photo).hexdigest()}.png"
-    assert response.get_json()["url"] == storage.public_url(key)
+    assert response.get_json()["url"] == media_links.url(key)
     assert storage.get(key) == photo
 
 
@@ -78,5 +86,23 @@ def test_a_failed_upload_submitted_again_is_queued_again(ingest_client, records,
 
     assert again.status_code == 202
     assert again.get_json() == {**first, "status": "pending", "duplicate": False}
-    assert records.get(first["id"])["error"] is None
+    assert records.get(first["id"]).error is None
     assert job_queue.depth() == 2
+
+
+def test_the_same_file_uploaded_at_two_public_addresses_is_one_image_readable_at_either(api_settings, records):
+    """PoseCraft served at another address (another port, another host name) must not make a known file new."""
+    photo = (PHOTOS / "bus.jpg").read_bytes()
+    here = dataclasses.replace(api_settings, s3_public_url="http://127.0.0.1:8080/media")
+    there = dataclasses.replace(api_settings, s3_public_url="http://posecraft.example:9080/media")
+
+    first = upload(create_ingest_app(here).test_client(), photo).get_json()
+    second = upload(create_ingest_app(there).test_client(), photo).get_json()
+
+    assert second["id"] == first["id"] and second["duplicate"] is True
+    assert records.count() == 1
+    key = records.get(first["id"]).key
+    assert first["url"] == f"http://127.0.0.1:8080/media/{api_settings.s3_bucket}/{key}"
+    assert second["url"] == f"http://posecraft.example:9080/media/{api_settings.s3_bucket}/{key}"
+    status_there = create_status_app(there).test_client().get(f"/api/image-status/{first['id']}").get_json()
+    assert status_there["url"] == second["url"]

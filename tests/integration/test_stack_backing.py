@@ -5,8 +5,9 @@ import requests
 
 from posecraft.config import Settings
 from posecraft.devstack import DevStack, Ports
-from posecraft.queue import JobQueue, job_message
-from posecraft.repository import ImageRepository
+from posecraft.queue import Job, JobQueue
+from posecraft.records import MediaLinks
+from posecraft.repository import ImageRepository, NewImage
 from posecraft.storage import Storage
 
 
@@ -22,7 +23,8 @@ def test_each_backing_server_answers_at_the_url_in_settings(settings):
 
 
 def test_anyone_may_read_a_stored_image_but_not_write_or_list_the_bucket(settings):
-    url = Storage.from_settings(settings).put("probe/hello.txt", b"hello", "text/plain")
+    Storage.from_settings(settings).put("probe/hello.txt", b"hello", "text/plain")
+    url = MediaLinks.from_settings(settings).url("probe/hello.txt")
     bucket_url = f"{settings.s3_endpoint_url}/{settings.s3_bucket}"
 
     assert requests.get(url, timeout=5).content == b"hello"
@@ -36,9 +38,9 @@ def test_records_images_and_queued_jobs_survive_a_restart_of_the_servers(tmp_pat
     try:
         stack.start_backing()
         repository, queue = ImageRepository.from_settings(settings), JobQueue.from_settings(settings)
-        record, _ = repository.submit("https://example.com/model.jpg", "url")
-        Storage.from_settings(settings).put(f"views/{record['_id']}/neck.jpg", b"jpeg bytes", "image/jpeg")
-        queue.publish(job_message(record["_id"], record["url"], None))
+        record, _ = repository.submit(NewImage.for_url("https://example.com/model.jpg"))
+        Storage.from_settings(settings).put(f"views/{record.id}/neck.jpg", b"jpeg bytes", "image/jpeg")
+        queue.publish(Job(record.id))
         repository.close()
         queue.close()
 
@@ -46,8 +48,8 @@ def test_records_images_and_queued_jobs_survive_a_restart_of_the_servers(tmp_pat
             stack.restart(name)
 
         repository, queue = ImageRepository.from_settings(settings), JobQueue.from_settings(settings)
-        assert repository.get(record["_id"])["url"] == "https://example.com/model.jpg"
-        assert Storage.from_settings(settings).get(f"views/{record['_id']}/neck.jpg") == b"jpeg bytes"
+        assert repository.get(record.id).url == "https://example.com/model.jpg"
+        assert Storage.from_settings(settings).get(f"views/{record.id}/neck.jpg") == b"jpeg bytes"
         assert queue.depth() == 1
         repository.close()
         queue.close()

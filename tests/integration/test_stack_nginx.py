@@ -4,6 +4,7 @@ from __future__ import annotations
 import requests
 
 from posecraft.devstack import WEB_DIST
+from posecraft.records import MediaLinks
 from posecraft.repository import ImageRepository
 from posecraft.storage import Storage
 
@@ -96,7 +97,8 @@ def test_a_service_that_is_down_is_a_json_502_with_a_reason_not_an_html_page(sys
 
 def test_stored_images_are_readable_under_media_but_not_writable_or_listable(system):
     storage = Storage.from_settings(system.settings)
-    url = storage.put("views/stack-test/neck.jpg", b"\xff\xd8 jpeg bytes", "image/jpeg")
+    storage.put("views/stack-test/neck.jpg", b"\xff\xd8 jpeg bytes", "image/jpeg")
+    url = MediaLinks.from_settings(system.settings).url("views/stack-test/neck.jpg")
     bucket_url = f"{system.base_url}/media/{system.settings.s3_bucket}"
 
     assert url == f"{bucket_url}/views/stack-test/neck.jpg"

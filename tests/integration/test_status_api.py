@@ -5,6 +5,9 @@ import re
 
 import pytest
 
+from posecraft.records import MediaLinks, Shot, Skipped
+from posecraft.repository import NewImage
+
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 
 
@@ -20,20 +23,24 @@ def test_a_pending_image_reads_back_as_submitted(ingest_client, status_client):
     assert ISO_UTC.fullmatch(body["createdAt"]) and ISO_UTC.fullmatch(body["updatedAt"])
 
 
-def test_a_processed_image_shows_its_shots_and_a_failed_one_its_reason(records, status_client):
-    done, _ = records.submit("https://example.com/done.jpg", "url")
-    shot = {"label": "neck", "title": "Neck View", "url": "http://media/views/1/neck.jpg", "width": 600,
-            "height": 600, "box": [10, 20, 610, 620], "lowResolution": False}
-    skipped = [{"label": "waist", "title": "Waist View", "reason": "the hips are not visible"}]
-    records.mark_processed(done["_id"], [shot], skipped, 1)
-    broken, _ = records.submit("https://example.com/broken.jpg", "url")
-    records.mark_failed(broken["_id"], "the URL answered 404")
+def test_a_processed_image_shows_its_shots_and_a_failed_one_its_reason(records, status_client, api_settings):
+    done, _ = records.submit(NewImage.for_url("https://example.com/done.jpg"))
+    shot = Shot(label="neck", title="Neck View", key=f"views/{done.id}/neck.jpg", width=600, height=600,
+                box=(10, 20, 610, 620), padded=True)
+    records.mark_processed(done.id, [shot], [Skipped("waist", "Waist View", "the hips are not visible")], 1)
+    broken, _ = records.submit(NewImage.for_url("https://example.com/broken.jpg"))
+    records.mark_failed(broken.id, "the URL answered 404")
 
-    processed = status_client.get(f"/api/image-status/{done['_id']}").get_json()
-    failed = status_client.get(f"/api/image-status/{broken['_id']}").get_json()
+    processed = status_client.get(f"/api/image-status/{done.id}").get_json()
+    failed = status_client.get(f"/api/image-status/{broken.id}").get_json()
 
+    # The record keeps the key; the answer names the URL browsers read it at.
+    view_url = MediaLinks.from_settings(api_settings).url(f"views/{done.id}/neck.jpg")
     assert (processed["status"], processed["shots"], processed["skipped"], processed["people"]) == (
-        "processed", [shot], skipped, 1)
+        "processed",
+        [{"label": "neck", "title": "Neck View", "url": view_url, "width": 600, "height": 600,
+          "box": [10, 20, 610, 620], "lowResolution": False, "padded": True, "reach": None}],
+        [{"label": "waist", "title": "Waist View", "reason": "the hips are not visible"}], 1)
     assert processed["error"] is None
     assert (failed["status"], failed["shots"], failed["error"]) == ("failed", [], "the URL answered 404")
     assert failed["updatedAt"] >= failed["createdAt"]
@@ -55,7 +62,7 @@ def test_a_malformed_id_is_400_with_a_reason(status_client, raw):
 
 
 def test_many_ids_in_one_call_answer_in_the_order_asked_and_list_the_missing(records, status_client):
-    ids = [records.submit(f"https://example.com/{i}.jpg", "url")[0]["_id"] for i in range(3)]
+    ids = [records.submit(NewImage.for_url(f"https://example.com/{i}.jpg"))[0].id for i in range(3)]
 
     response = status_client.get(f"/api/image-status?ids={ids[2]},{ids[0]},999999,{ids[1]},{ids[0]}")
 

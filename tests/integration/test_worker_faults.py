@@ -11,6 +11,7 @@ import uuid
 import boto3
 import requests
 
+from posecraft.records import MediaLinks, Record
 from posecraft.repository import ImageRepository
 
 SLOW_SECONDS = 2
@@ -30,9 +31,9 @@ def wait_for_fetches(local_origin, count: int, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
-def wait_until_done(repository: ImageRepository, image_id: int, timeout: float) -> dict:
+def wait_until_done(repository: ImageRepository, image_id: int, timeout: float) -> Record:
     deadline = time.monotonic() + timeout
-    while (record := repository.get(image_id))["status"] == "pending":
+    while (record := repository.get(image_id)).status == "pending":
         assert time.monotonic() < deadline, f"image {image_id} still pending after {timeout} s"
         time.sleep(0.2)
     return record
@@ -53,20 +54,21 @@ def test_a_worker_killed_mid_job_gets_the_job_again_and_records_it_once(system, 
 
     system.kill_worker()  # kill -9 while it waits for the slow URL: the message stays unacknowledged
     time.sleep(SLOW_SECONDS + 0.5)
-    assert repository.get(image_id)["status"] == "pending"
+    assert repository.get(image_id).status == "pending"
     system.start_worker()
 
     # Redelivered once the queue's visibility timeout has passed.
     record = wait_until_done(repository, image_id, timeout=system.settings.queue_visibility_timeout + 30)
 
-    assert record["status"] == "processed", record["error"]
-    assert record["attempts"] == 2
+    assert record.status == "processed", record.error
+    assert record.attempts == 2
     assert local_origin.count("/slow") == fetches + 2
     assert repository.count({"url": url}) == 1
-    keys = [shot["url"].split(f"/{system.settings.s3_bucket}/", 1)[1] for shot in record["shots"]]
+    keys = [shot.key for shot in record.shots]
     assert keys and stored_view_keys(system.settings, image_id) == sorted(keys)
-    for shot in record["shots"]:
-        assert requests.get(shot["url"], timeout=10).status_code == 200
+    links = MediaLinks.from_settings(system.settings)
+    for shot in record.shots:
+        assert requests.get(links.url(shot.key), timeout=10).status_code == 200
 
 
 def test_sigterm_mid_job_lets_the_worker_finish_the_job_before_it_exits(system, local_origin):
@@ -82,7 +84,7 @@ def test_sigterm_mid_job_lets_the_worker_finish_the_job_before_it_exits(system, 
 
     assert exit_code == 0
     record = repository.get(image_id)
-    assert (record["status"], record["attempts"]) == ("processed", 1)
+    assert (record.status, record.attempts) == ("processed", 1)
     assert local_origin.count("/slow") == fetches + 1
 
 
@@ -105,11 +107,11 @@ def test_an_s3_outage_longer_than_the_retries_costs_no_try_and_the_job_completes
     finally:
         system.start("s3")
 
-    assert (waiting["status"], waiting["attempts"]) == ("pending", 1)
+    assert (waiting.status, waiting.attempts) == ("pending", 1)
     record = wait_until_done(repository, image_id, timeout=60)
-    assert (record["status"], record["attempts"]) == ("processed", 1), record["error"]
-    assert len(record["shots"]) >= 1
-    for shot in record["shots"]:
-        view = requests.get(shot["url"], timeout=10)
+    assert (record.status, record.attempts) == ("processed", 1), record.error
+    assert len(record.shots) >= 1
+    for shot in record.shots:
+        view = requests.get(MediaLinks.from_settings(settings).url(shot.key), timeout=10)
         assert view.status_code == 200
         assert view.headers["Content-Type"].startswith("image/")

@@ -11,8 +11,8 @@ import uuid
 from pathlib import Path
 
 from pose_worker.worker import Worker
-from posecraft.queue import JobQueue, job_message
-from posecraft.repository import ImageRepository
+from posecraft.queue import Job, JobQueue
+from posecraft.repository import ImageRepository, NewImage
 from posecraft.storage import Storage, upload_key
 
 PHOTOS = Path(__file__).parents[1] / "photos"
@@ -45,18 +45,19 @@ def test_damaged_photos_each_end_with_an_outcome_and_the_worker_keeps_running(se
     ids = []
     for name in ("bus.jpg", "astronaut.png", "basketball1.png"):
         for data in mutations((PHOTOS / name).read_bytes(), rng):
-            key = upload_key(hashlib.sha256(data).hexdigest(), name.rsplit(".", 1)[1])
+            digest = hashlib.sha256(data).hexdigest()
+            key = upload_key(digest, name.rsplit(".", 1)[1])
             storage.put(key, data, "application/octet-stream")
-            record, _ = repository.submit(storage.public_url(key), "upload", key)
-            queue.publish(job_message(record["_id"], record["url"], key))
-            ids.append(record["_id"])
+            record, _ = repository.submit(NewImage.for_upload(digest, key))
+            queue.publish(Job(record.id))
+            ids.append(record.id)
 
     worker = Worker.from_settings(worker_settings)
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     try:
         deadline = time.monotonic() + 120
-        while any(r["status"] == "pending" for r in repository.get_many(ids)):
+        while any(r.status == "pending" for r in repository.get_many(ids)):
             assert time.monotonic() < deadline, "damaged photos still pending after 120 s"
             time.sleep(0.2)
         assert thread.is_alive()
@@ -65,10 +66,10 @@ def test_damaged_photos_each_end_with_an_outcome_and_the_worker_keeps_running(se
         thread.join(10)
 
     records = repository.get_many(ids)
-    failed = [r for r in records if r["status"] == "failed"]
+    failed = [r for r in records if r.status == "failed"]
     assert failed, "some of these copies cannot decode: they must fail"
     for record in failed:
-        assert record["error"] and "internal error" not in record["error"], record["error"]
+        assert record.error and "internal error" not in record.error, record.error
     for record in records:
-        if record["status"] == "processed":
-            assert record["shots"] or record["skipped"]
+        if record.status == "processed":
+            assert record.shots or record.skipped

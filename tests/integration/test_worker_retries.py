@@ -21,11 +21,13 @@ import uuid
 
 import pytest
 import requests
+from support.messages import publish_body
 
 from pose_worker.worker import Worker
 from posecraft.config import Settings
-from posecraft.queue import JobQueue, job_message
-from posecraft.repository import ImageRepository
+from posecraft.queue import Job, JobQueue
+from posecraft.records import Record
+from posecraft.repository import ImageRepository, NewImage
 from posecraft.storage import Storage
 
 
@@ -41,7 +43,7 @@ def worker_settings(settings) -> Settings:
 @pytest.fixture
 def repository(worker_settings):
     repository = ImageRepository.from_settings(worker_settings)
-    repository.ensure_indexes()
+    repository.prepare()
     yield repository
     repository.close()
 
@@ -66,16 +68,16 @@ def running_worker(worker_settings):
 
 def submit(repository, queue, url: str) -> int:
     """Record a URL and queue its job, as the ingest service does."""
-    record, _ = repository.submit(url, "url")
-    queue.publish(job_message(record["_id"], record["url"], None))
-    return record["_id"]
+    record, _ = repository.submit(NewImage.for_url(url))
+    queue.publish(Job(record.id))
+    return record.id
 
 
-def wait_until_done(repository, image_id: int, timeout: float = 30) -> dict:
+def wait_until_done(repository, image_id: int, timeout: float = 30) -> Record:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         record = repository.get(image_id)
-        if record["status"] != "pending":
+        if record.status != "pending":
             return record
         time.sleep(0.1)
     raise AssertionError(f"image {image_id} still pending after {timeout} s: {repository.get(image_id)}")
@@ -87,9 +89,9 @@ def test_a_transient_error_is_retried_a_bounded_number_of_times_then_failed_with
 
     record = wait_until_done(repository, submit(repository, queue, local_origin.url("status/503")))
 
-    assert record["status"] == "failed"
-    assert record["error"] == "the URL answered 503"
-    assert record["attempts"] == worker_settings.job_max_attempts
+    assert record.status == "failed"
+    assert record.error == "the URL answered 503"
+    assert record.attempts == worker_settings.job_max_attempts
     assert local_origin.count("/status/503") - before == worker_settings.job_max_attempts
 
 
@@ -98,19 +100,19 @@ def test_a_permanent_error_fails_at_once_without_a_retry(local_origin, repositor
 
     record = wait_until_done(repository, submit(repository, queue, local_origin.url("status/404")))
 
-    assert (record["status"], record["error"], record["attempts"]) == ("failed", "the URL answered 404", 1)
+    assert (record.status, record.error, record.attempts) == ("failed", "the URL answered 404", 1)
     assert local_origin.count("/status/404") - before == 1
 
 
 def test_a_malformed_message_goes_to_dead_letters_and_the_worker_carries_on(local_origin, repository, queue,
-                                                                              running_worker):
-    queue.publish({"image": "not a job"})
-    queue.publish({"id": 987654321, "url": "http://example.com/a.jpg", "key": None})  # no such record
+                                                                              running_worker, worker_settings):
+    publish_body(queue, worker_settings.redis_url, {"image": "not a job"})
+    queue.publish(Job(987654321))  # no such record
     image_id = submit(repository, queue, local_origin.url("html"))
 
     record = wait_until_done(repository, image_id)
 
-    assert record["error"] == "not an image: got text/html"
+    assert record.error == "not an image: got text/html"
     assert queue.dead_letter_depth() == 2
     assert queue.depth() == 0
 
@@ -118,31 +120,31 @@ def test_a_malformed_message_goes_to_dead_letters_and_the_worker_carries_on(loca
 def test_a_job_whose_deliveries_never_finish_is_failed_once_the_bound_is_reached(local_origin, repository, queue,
                                                                                   worker_settings, running_worker):
     # As if earlier workers had died during this job each time it was delivered (attempts counted, no outcome).
-    record, _ = repository.submit(local_origin.photo_url("bus.jpg"), "url")
+    record, _ = repository.submit(NewImage.for_url(local_origin.photo_url("bus.jpg")))
     for _ in range(worker_settings.job_max_attempts):
-        repository.record_attempt(record["_id"])
-    queue.publish(job_message(record["_id"], record["url"], None))
+        repository.record_attempt(record.id)
+    queue.publish(Job(record.id))
 
-    done = wait_until_done(repository, record["_id"])
+    done = wait_until_done(repository, record.id)
 
-    assert done["status"] == "failed"
-    assert done["error"] == f"gave up after {worker_settings.job_max_attempts} attempts: processing never finished"
+    assert done.status == "failed"
+    assert done.error == f"gave up after {worker_settings.job_max_attempts} attempts: processing never finished"
 
 
 def test_the_worker_waits_for_mongodb_and_records_the_outcome_when_it_returns(local_origin, backing_services,
                                                                               repository, queue, running_worker):
-    record, _ = repository.submit(local_origin.url("status/404"), "url")
+    record, _ = repository.submit(NewImage.for_url(local_origin.url("status/404")))
     backing_services.stop("mongo")
     try:
-        queue.publish(job_message(record["_id"], record["url"], None))
+        queue.publish(Job(record.id))
         time.sleep(3)  # the worker has the job and cannot read its record
         assert queue.depth() == 0
     finally:
         backing_services.start("mongo")
 
-    done = wait_until_done(repository, record["_id"])
+    done = wait_until_done(repository, record.id)
 
-    assert (done["status"], done["error"]) == ("failed", "the URL answered 404")
+    assert (done.status, done.error) == ("failed", "the URL answered 404")
 
 
 def test_sigterm_during_a_retry_wait_gives_the_job_back_and_the_worker_reports_in_json_logs_and_metrics(
@@ -173,7 +175,7 @@ def test_sigterm_during_a_retry_wait_gives_the_job_back_and_the_worker_reports_i
             worker.wait()
 
     assert code == 0, log.read_text()[-2000:]
-    assert repository.get(image_id)["status"] == "pending"
+    assert repository.get(image_id).status == "pending"
     assert queue.depth() == 1
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     about_the_job = [line for line in lines if "502" in line["message"]]
@@ -201,9 +203,9 @@ def test_sigterm_while_the_worker_waits_out_an_s3_outage_gives_the_job_back_at_o
         worker.stop()
         backing_services.start("s3")
 
-    assert (waiting["status"], waiting["attempts"]) == ("pending", 1)
+    assert (waiting.status, waiting.attempts) == ("pending", 1)
     assert not thread.is_alive() and stop_seconds < 2
-    assert repository.get(image_id)["status"] == "pending"
+    assert repository.get(image_id).status == "pending"
     assert queue.depth() == 1
 
 
@@ -215,16 +217,16 @@ def test_the_worker_reconnects_after_a_redis_restart_and_takes_the_next_job(loca
 
     record = wait_until_done(repository, submit(repository, queue, local_origin.url("status/404")))
 
-    assert (record["status"], record["error"]) == ("failed", "the URL answered 404")
+    assert (record.status, record.error) == ("failed", "the URL answered 404")
     assert queue.depth() == 0
 
 
 def test_an_upload_whose_original_is_gone_from_s3_fails_at_once_with_the_reason(repository, queue, running_worker):
-    key = f"uploads/{uuid.uuid4().hex}.jpg"  # never stored
-    record, _ = repository.submit(f"http://media.example/{key}", "upload", key)
-    queue.publish(job_message(record["_id"], record["url"], key))
+    digest = uuid.uuid4().hex * 2
+    record, _ = repository.submit(NewImage.for_upload(digest, f"uploads/{digest}.jpg"))  # never stored
+    queue.publish(Job(record.id))
 
-    done = wait_until_done(repository, record["_id"])
+    done = wait_until_done(repository, record.id)
 
-    assert (done["status"], done["attempts"]) == ("failed", 1)
-    assert done["error"] == "the uploaded original is no longer in storage; upload the photo again"
+    assert (done.status, done.attempts) == ("failed", 1)
+    assert done.error == "the uploaded original is no longer in storage; upload the photo again"

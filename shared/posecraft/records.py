@@ -1,0 +1,216 @@
+"""The image record: its one definition, its MongoDB document, and the API's status object made from it.
+
+A record stores S3 keys, never URLs: media URLs are built when answering, from the public base the answering service
+runs with, so the same record opens at whatever address PoseCraft is served from. An image's `identity` is what
+deduplicates it: the content hash of an uploaded file, the URL of a submitted URL.
+
+MongoDB document (collection `images`, `schema: 2`):
+    {_id: int, schema: 2, identity: str (unique), source: "upload"|"url", url: str|None (a submitted URL),
+     key: str|None (an uploaded original's S3 key), status: "pending"|"processed"|"failed",
+     shots: [{label, title, key, width, height, box: [x0, y0, x1, y1], lowResolution, padded, reach}],
+     skipped: [{label, title, reason}], people: int|None, ambiguous: bool, error: str|None, attempts: int,
+     createdAt, updatedAt}
+Documents written before `schema: 2` (absolute URLs, dedupe on `url`) are rewritten by `migrate_document`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from posecraft.config import Settings
+
+SCHEMA_VERSION = 2
+
+
+class Status(StrEnum):
+    PENDING = "pending"
+    PROCESSED = "processed"
+    FAILED = "failed"
+
+
+class Source(StrEnum):
+    UPLOAD = "upload"
+    URL = "url"
+
+
+def upload_identity(sha256_hex: str) -> str:
+    return f"sha256:{sha256_hex}"
+
+
+@dataclass(frozen=True)
+class MediaLinks:
+    """Where browsers read stored objects: `<base>/<bucket>/<key>` (nginx's /media/ or a public S3 address)."""
+
+    base_url: str
+    bucket: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> MediaLinks:
+        return cls(settings.media_base_url, settings.s3_bucket)
+
+    def url(self, key: str) -> str:
+        return f"{self.base_url.rstrip('/')}/{self.bucket}/{key}"
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One stored view of the image."""
+
+    label: str
+    title: str
+    key: str
+    width: int
+    height: int
+    box: tuple[int, int, int, int]
+    low_resolution: bool = False
+    padded: bool = False  # white bands hold the margin where the photo ends
+    reach: str | None = None  # the length view: how far down the body it goes (feet, knees, thighs, hips)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"label": self.label, "title": self.title, "key": self.key, "width": self.width,
+                "height": self.height, "box": list(self.box), "lowResolution": self.low_resolution,
+                "padded": self.padded, "reach": self.reach}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Shot:
+        return cls(label=doc["label"], title=doc.get("title", doc["label"]), key=doc["key"], width=doc["width"],
+                   height=doc["height"], box=tuple(doc["box"]), low_resolution=bool(doc.get("lowResolution")),
+                   padded=bool(doc.get("padded")), reach=doc.get("reach"))
+
+    def to_json(self, links: MediaLinks) -> dict[str, Any]:
+        return {"label": self.label, "title": self.title, "url": links.url(self.key), "width": self.width,
+                "height": self.height, "box": list(self.box), "lowResolution": self.low_resolution,
+                "padded": self.padded, "reach": self.reach}
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A view that could not be cut from this photo, and why."""
+
+    label: str
+    title: str
+    reason: str
+
+    def to_doc(self) -> dict[str, Any]:
+        return {"label": self.label, "title": self.title, "reason": self.reason}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Skipped:
+        return cls(label=doc["label"], title=doc.get("title", doc["label"]), reason=doc["reason"])
+
+
+@dataclass(frozen=True)
+class Record:
+    id: int
+    identity: str
+    source: Source
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    url: str | None = None
+    key: str | None = None
+    shots: tuple[Shot, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    people: int | None = None
+    ambiguous: bool = False
+    error: str | None = None
+    attempts: int = 0
+
+    @classmethod
+    def new(cls, image_id: int, identity: str, source: Source, now: datetime, *, url: str | None = None,
+            key: str | None = None) -> Record:
+        return cls(id=image_id, identity=identity, source=source, status=Status.PENDING, created_at=now,
+                   updated_at=now, url=url, key=key)
+
+    def replace(self, **changes: Any) -> Record:
+        return dataclasses.replace(self, **changes)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "_id": self.id, "schema": SCHEMA_VERSION, "identity": self.identity, "source": self.source.value,
+            "url": self.url, "key": self.key, "status": self.status.value,
+            "shots": [s.to_doc() for s in self.shots], "skipped": [s.to_doc() for s in self.skipped],
+            "people": self.people, "ambiguous": self.ambiguous, "error": self.error, "attempts": self.attempts,
+            "createdAt": self.created_at, "updatedAt": self.updated_at,
+        }
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Record:
+        return cls(
+            id=doc["_id"], identity=doc["identity"], source=Source(doc["source"]), status=Status(doc["status"]),
+            created_at=doc["createdAt"], updated_at=doc["updatedAt"], url=doc.get("url"), key=doc.get("key"),
+            shots=tuple(Shot.from_doc(s) for s in doc.get("shots") or ()),
+            skipped=tuple(Skipped.from_doc(s) for s in doc.get("skipped") or ()),
+            people=doc.get("people"), ambiguous=bool(doc.get("ambiguous")), error=doc.get("error"),
+            attempts=int(doc.get("attempts") or 0),
+        )
+
+    def image_url(self, links: MediaLinks) -> str:
+        """The submitted URL, or where browsers read the uploaded original."""
+        if self.key is not None and self.source is Source.UPLOAD:
+            return links.url(self.key)
+        return self.url or ""
+
+
+def status_object(record: Record, links: MediaLinks) -> dict[str, Any]:
+    """The API's answer for one image (GET /api/image-status, and every list that shows images)."""
+    return {
+        "id": record.id,
+        "url": record.image_url(links),
+        "status": record.status.value,
+        "shots": [shot.to_json(links) for shot in record.shots],
+        "skipped": [s.to_doc() for s in record.skipped],
+        "people": record.people,
+        "ambiguous": record.ambiguous,
+        "error": record.error,
+        "createdAt": _iso(record.created_at),
+        "updatedAt": _iso(record.updated_at),
+    }
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# --- records written before schema 2 ---------------------------------------------------------------------------
+
+_UPLOAD_KEY = re.compile(r"uploads/([0-9a-f]{64})\.[a-z0-9]+")
+_VIEW_KEY = re.compile(r"views/[^?#]+$")
+
+
+def migrate_document(doc: dict[str, Any], bucket: str) -> dict[str, Any] | None:
+    """A schema-1 document (absolute URLs, dedupe on `url`) rewritten in schema 2; None when it already is.
+
+    Schema 1 kept an upload's object URL in `url` and each shot's URL; both become keys (the part after
+    `/<bucket>/`). Unknown then, `padded` is False and `ambiguous` False.
+    """
+    if doc.get("schema", 1) >= SCHEMA_VERSION:
+        return None
+    migrated = dict(doc, schema=SCHEMA_VERSION)
+    upload = _UPLOAD_KEY.fullmatch(doc.get("key") or "")
+    if doc.get("source") == Source.UPLOAD and upload:
+        migrated["identity"] = upload_identity(upload.group(1))
+        migrated["url"] = None
+    else:
+        migrated["identity"] = doc["url"]
+    migrated["shots"] = [_migrate_shot(shot, bucket) for shot in doc.get("shots") or ()]
+    migrated.setdefault("ambiguous", False)
+    return migrated
+
+
+def _migrate_shot(shot: dict[str, Any], bucket: str) -> dict[str, Any]:
+    if "key" in shot:
+        return shot
+    url = shot.get("url", "")
+    marker = f"/{bucket}/"
+    if marker in url:
+        key = url.split(marker, 1)[1]
+    else:
+        found = _VIEW_KEY.search(url)
+        key = found.group(0) if found else url
+    rest = {k: v for k, v in shot.items() if k != "url"}
+    return {**rest, "key": key, "padded": bool(shot.get("padded")), "reach": shot.get("reach")}
