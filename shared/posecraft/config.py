@@ -35,8 +35,9 @@ class Settings:
 
     # --- queue ----------------------------------------------------------------------------------
     queue_name: str = "posecraft.images"
-    # Above the longest job: an unacked message is redelivered only after this many seconds.
-    queue_visibility_timeout: int = 300
+    # A dead worker's unacked message is redelivered after this many seconds (a live worker's heartbeat keeps its
+    # message from coming back, however long the job).
+    queue_visibility_timeout: int = 30
     # A job that fails transiently (timeout, 5xx, a store down) is tried this many times in all,
     # waiting job_retry_delay, then twice that, ... between tries; then it is failed with the last reason.
     job_max_attempts: int = 5

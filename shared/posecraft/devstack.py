@@ -81,7 +81,9 @@ class Ports:
             ports = []
             for _ in range(count):
                 sock = held.enter_context(socket.socket())
-                sock.bind(("127.0.0.1", 0))
+                # Free on every address, not just 127.0.0.1: SeaweedFS refuses a port that any local address holds
+                # (a test client bound to 127.0.0.2 leaves such ports in TIME-WAIT).
+                sock.bind(("0.0.0.0", 0))
                 ports.append(sock.getsockname()[1])
         nginx, ingest, status, redis, mongo, s3, *seaweed = ports
         return cls(nginx, ingest, status, redis, mongo, s3, dict(zip(cls.SEAWEED_FLAGS, seaweed, strict=False)))

@@ -5,23 +5,32 @@ version also carried "url" and "key", which are ignored). `consume(handle)` pars
 `Job` to `handle`, which answers what became of it: `Outcome.DONE` (acked: the record says processed or failed),
 `Outcome.RETRY` (given back to the queue, delivered again) or `DeadLetter(reason)`. One consumer takes one message
 at a time (prefetch 1) and acks after `handle` returns (at-least-once). A message that is not a job object, or
-that kombu cannot decode, goes to the dead-letter queue `<queue_name>.dead` with the reason and is acked: it is
-never retried forever.
+that kombu cannot decode, or a list item that is not a kombu envelope at all (a raw LPUSH), goes to the
+dead-letter queue `<queue_name>.dead` with the reason: it is never retried forever and never stops the consumer.
+
+A crashed consumer's message comes back after `visibility_timeout` seconds (kombu's Redis transport restores
+unacked messages older than that). A live consumer's message must not: while `handle` runs, a heartbeat thread
+refreshes the message's timestamp in kombu's unacked index every third of the timeout, so a job may run longer
+than the timeout and still run once, while a killed worker's job is back within about one timeout.
 """
 from __future__ import annotations
 
+import json
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+import redis
 from kombu import Connection, Consumer, Exchange, Queue
 from kombu.exceptions import OperationalError
 from kombu.message import Message
 from kombu.pools import producers
+from kombu.transport import redis as kombu_redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -72,13 +81,61 @@ class DeadLetter:
 Handler = Callable[[Job], "Outcome | DeadLetter"]
 
 
+class _NotAnEnvelope(Exception):
+    """A list item that parsed as JSON but is not a kombu message envelope."""
+
+    def __init__(self, raw: object):
+        super().__init__("not a kombu message envelope")
+        self.raw = raw
+
+
+class _Transport(kombu_redis.Transport):
+    """kombu's Redis transport, refusing list items that are not message envelopes before kombu trips on them
+    (it would raise from deep inside drain_events, having popped the item: lost, and the consumer dead)."""
+
+    def _deliver(self, message, queue):
+        properties = message.get("properties") if isinstance(message, dict) else None
+        if not (isinstance(properties, dict) and isinstance(properties.get("delivery_info"), dict)
+                and "delivery_tag" in properties and "body" in message):
+            raise _NotAnEnvelope(message)
+        super()._deliver(message, queue)
+
+
+class _Heartbeat:
+    """While a message is handled, keeps its entry in kombu's unacked index fresh so it is not restored."""
+
+    def __init__(self, client: redis.Redis, index_key: str, delivery_tag: str, interval: float):
+        self._client, self._key, self._tag, self._interval = client, index_key, delivery_tag, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name="queue-heartbeat", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _beat(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                # XX: only refresh an entry that is still there (an ack or a restore removes it).
+                self._client.zadd(self._key, {self._tag: time.time()}, xx=True)
+            except redis.RedisError as exc:
+                log.warning("queue heartbeat failed (the job may be delivered again): %s", exc)
+
+
 class JobQueue:
     def __init__(self, redis_url: str, queue_name: str, visibility_timeout: int):
+        self._redis_url = redis_url
+        self._heartbeat_every = max(visibility_timeout / 3, 0.5)
+        self._heartbeat_client: redis.Redis | None = None
         self._connection = Connection(
             redis_url,
+            transport=_Transport,
             transport_options={
-                # An unacked message (its consumer died) comes back after this many seconds: keep it above the
-                # longest job or the job runs twice.
+                # An unacked message whose consumer died (its heartbeat stopped) comes back after this long.
                 "visibility_timeout": visibility_timeout,
                 "unacked_restore_throttle": 1,
                 "socket_connect_timeout": 3,
@@ -98,6 +155,8 @@ class JobQueue:
 
     def close(self) -> None:
         self._connection.release()
+        if self._heartbeat_client is not None:
+            self._heartbeat_client.close()
 
     @_unavailable
     def publish(self, job: Job) -> None:
@@ -158,6 +217,10 @@ class JobQueue:
                                 conn.drain_events(timeout=poll_seconds)
                             except TimeoutError:
                                 continue
+                            except _NotAnEnvelope as exc:
+                                self._dead_letter_raw(exc.raw, "not a kombu message envelope")
+                            except json.JSONDecodeError as exc:
+                                self._dead_letter_raw(exc.doc, f"not a kombu message envelope (not JSON: {exc})")
                 except (*conn.recoverable_connection_errors, *_UNREACHABLE, ServiceUnavailable) as exc:
                     log.warning("queue unavailable, reconnecting in %.1f s: %s", backoff, exc)
                     conn.collect()
@@ -172,7 +235,9 @@ class JobQueue:
             self.publish_dead_letter(body, str(exc))
             message.ack()
             return
-        outcome = handle(job)
+        with _Heartbeat(self._heartbeat_redis(), message.channel.unacked_index_key, message.delivery_tag,
+                        self._heartbeat_every):
+            outcome = handle(job)
         if isinstance(outcome, DeadLetter):
             log.error("job sent to dead letters: %s", outcome.reason, extra={"image_id": job.image_id})
             self.publish_dead_letter(body, outcome.reason)
@@ -181,6 +246,15 @@ class JobQueue:
             message.ack()
         else:
             message.requeue()
+
+    def _heartbeat_redis(self) -> redis.Redis:
+        if self._heartbeat_client is None:
+            self._heartbeat_client = redis.Redis.from_url(self._redis_url, socket_connect_timeout=3, socket_timeout=5)
+        return self._heartbeat_client
+
+    def _dead_letter_raw(self, raw: object, reason: str) -> None:
+        log.error("%s: sent to dead letters: %.200r", reason, raw)
+        self.publish_dead_letter(raw, reason)
 
     def _on_decode_error(self, message: Message, exc: Exception) -> None:
         log.error("undecodable message sent to dead letters: %s", exc)
