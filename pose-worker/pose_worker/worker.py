@@ -70,10 +70,6 @@ class Worker:
 
     def run(self) -> None:
         log.info("worker started", extra={"queue": self.settings.queue_name})
-        try:
-            self._wait_for_stores(self.repository.ensure_prepared)  # older records rewritten before any job
-        except _Stopping:
-            return
         self.queue.consume(self.handle, self._stopping.is_set)
         log.info("worker stopped")
 
@@ -90,6 +86,7 @@ class Worker:
             return Outcome.RETRY
 
     def _run(self, image_id: int) -> Outcome | DeadLetter:
+        self._wait_for_stores(self.repository.ensure_prepared)  # records of an older schema rewritten first
         record = self._wait_for_stores(lambda: self.repository.get(image_id))
         if record is None:
             JOBS.labels("dead_letter").inc()
