@@ -8,7 +8,10 @@ install:
 up: install
 	.venv/bin/python -m posecraft.devstack up
 
-# The page's unit tests first (seconds), then pytest, whose summary closes the run.
+# The page's unit tests first (seconds), then the linter and the type checker, then pytest, whose summary closes
+# the run.
 test: install
 	if [ -f web/package.json ]; then cd web && npm test; fi
+	.venv/bin/ruff check .
+	.venv/bin/mypy
 	.venv/bin/pytest

@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from posecraft.config import REPO_ROOT, Settings
 
@@ -178,7 +179,7 @@ class ManagedProcess:
 
     def stop(self, timeout: float = 15.0) -> None:
         """Ask it to stop (its stop signal), then kill its group if it has not stopped within `timeout`."""
-        if not self.running:
+        if self.popen is None or not self.running:
             return
         os.kill(self.popen.pid, self.stop_signal)
         try:
@@ -195,6 +196,8 @@ class ManagedProcess:
         self.popen.wait()
 
     def _kill_leftovers(self) -> None:
+        if self.popen is None:
+            return
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -231,7 +234,7 @@ class DevStack:
         self.ports = ports
         self.manage = manage
         self.gunicorn_workers = gunicorn_workers
-        urls = {
+        urls: dict[str, dict[str, Any]] = {
             "redis": {"redis_url": f"redis://127.0.0.1:{ports.redis}/0"},
             "mongo": {"mongo_url": f"mongodb://127.0.0.1:{ports.mongo}/"},
             "s3": {"s3_endpoint_url": f"http://127.0.0.1:{ports.s3}"},
@@ -459,7 +462,7 @@ def _mongo_ping(port: int) -> bool:
         return False
     import pymongo
 
-    client = pymongo.MongoClient(f"mongodb://127.0.0.1:{port}/", serverSelectionTimeoutMS=1000)
+    client: pymongo.MongoClient = pymongo.MongoClient(f"mongodb://127.0.0.1:{port}/", serverSelectionTimeoutMS=1000)
     try:
         client.admin.command("ping")
         return True
