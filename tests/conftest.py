@@ -19,22 +19,20 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from pathlib import Path
 
 import pytest
+from support.images import PHOTOS
 from support.origin import LocalOrigin
 
 from posecraft.config import Settings
 from posecraft.devstack import DevStack, Ports, StackError
-
-PHOTOS_DIR = Path(__file__).parent / "photos"
 
 _stacks: list[DevStack] = []
 
 
 @pytest.fixture(scope="session")
 def local_origin():
-    origin = LocalOrigin(PHOTOS_DIR).start()
+    origin = LocalOrigin(PHOTOS).start()
     yield origin
     origin.stop()
 

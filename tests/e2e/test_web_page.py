@@ -6,9 +6,9 @@ import uuid
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
+from support.images import PHOTOS
 from support.viewports import PHONE
 
-PHOTOS = Path(__file__).parents[1] / "photos"
 VIEW_TITLES = ["Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View"]
 # The first job of a run loads the pose models, and the 2 cores are shared with every other process of the stack.
 PROCESSING_TIMEOUT_MS = 120_000

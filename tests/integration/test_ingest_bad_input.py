@@ -5,25 +5,14 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import struct
-import zlib
-from pathlib import Path
 
 import pytest
 from PIL import Image
+from support.images import PHOTOS, png_claiming
 
-PHOTOS = Path(__file__).parents[1] / "photos"
 JPEG = (PHOTOS / "bus.jpg").read_bytes()
 
 
-def _png_header_only(width: int, height: int) -> bytes:
-    """A PNG that claims width x height pixels in a few bytes (a decompression bomb's header)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    idat = zlib.compress(b"\0" * 1024)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
 
 
 def _noise_png(min_bytes: int) -> bytes:
@@ -52,7 +41,7 @@ UPLOADS = {
     "a PDF": (b"%PDF-1.7\n1 0 obj\n<<>>\nendobj\n", "photo.jpg", 415, "PDF"),
     "an empty file": (b"", "photo.jpg", 415, "empty file"),
     "a truncated JPEG": (JPEG[: len(JPEG) // 2], "photo.jpg", 422, "truncated"),
-    "a 64k x 64k PNG of a few KB": (_png_header_only(65_000, 65_000), "bomb.png", 422, "pixels"),
+    "a 64k x 64k PNG of a few KB": (png_claiming(65_000, 65_000), "bomb.png", 422, "pixels"),
 }
 
 

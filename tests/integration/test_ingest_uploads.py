@@ -5,15 +5,13 @@ import base64
 import dataclasses
 import hashlib
 import io
-from pathlib import Path
 
 import requests
 from PIL import Image
+from support.images import PHOTOS
 
 from ingest_service import create_app as create_ingest_app
 from status_service import create_app as create_status_app
-
-PHOTOS = Path(__file__).parents[1] / "photos"
 
 
 def upload(client, data: bytes, filename: str = "photo.jpg"):

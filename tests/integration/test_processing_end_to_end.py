@@ -8,14 +8,12 @@ from __future__ import annotations
 import io
 import time
 import uuid
-from pathlib import Path
 
 import requests
 from PIL import Image
+from support.images import PHOTOS
 
 from posecraft.queue import JobQueue
-
-PHOTOS = Path(__file__).parents[1] / "photos"
 
 
 def unique(url: str) -> str:

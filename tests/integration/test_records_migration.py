@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 from pymongo import ASCENDING, MongoClient
+from support.images import PHOTOS
 
 from ingest_service import create_app as create_ingest_app
 from posecraft.repository import ImageRepository
 from status_service import create_app as create_status_app
 
 DATA = Path(__file__).parents[1] / "data" / "records_v1.json"
-PHOTOS = Path(__file__).parents[1] / "photos"
 
 
 def _dates(doc):

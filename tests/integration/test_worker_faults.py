@@ -10,8 +10,9 @@ import uuid
 
 import boto3
 import requests
+from support.records import wait_until_done
 
-from posecraft.records import MediaLinks, Record
+from posecraft.records import MediaLinks
 from posecraft.repository import ImageRepository
 
 SLOW_SECONDS = 2
@@ -31,12 +32,6 @@ def wait_for_fetches(local_origin, count: int, timeout: float = 30) -> None:
         time.sleep(0.05)
 
 
-def wait_until_done(repository: ImageRepository, image_id: int, timeout: float) -> Record:
-    deadline = time.monotonic() + timeout
-    while (record := repository.get(image_id)).status == "pending":
-        assert time.monotonic() < deadline, f"image {image_id} still pending after {timeout} s"
-        time.sleep(0.2)
-    return record
 
 
 def stored_view_keys(settings, image_id: int) -> list[str]:

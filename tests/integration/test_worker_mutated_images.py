@@ -8,14 +8,13 @@ import random
 import threading
 import time
 import uuid
-from pathlib import Path
+
+from support.images import PHOTOS
 
 from pose_worker.worker import Worker
 from posecraft.queue import Job, JobQueue
 from posecraft.repository import ImageRepository, NewImage
 from posecraft.storage import Storage, upload_key
-
-PHOTOS = Path(__file__).parents[1] / "photos"
 
 
 def mutations(data: bytes, rng: random.Random) -> list[bytes]:

@@ -22,11 +22,11 @@ import uuid
 import pytest
 import requests
 from support.messages import publish_body
+from support.records import wait_until_done
 
 from pose_worker.worker import Worker
 from posecraft.config import Settings
 from posecraft.queue import Job, JobQueue
-from posecraft.records import Record
 from posecraft.repository import ImageRepository, NewImage
 from posecraft.storage import Storage
 
@@ -73,14 +73,6 @@ def submit(repository, queue, url: str) -> int:
     return record.id
 
 
-def wait_until_done(repository, image_id: int, timeout: float = 30) -> Record:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        record = repository.get(image_id)
-        if record.status != "pending":
-            return record
-        time.sleep(0.1)
-    raise AssertionError(f"image {image_id} still pending after {timeout} s: {repository.get(image_id)}")
 
 
 def test_a_transient_error_is_retried_a_bounded_number_of_times_then_failed_with_the_last_reason(

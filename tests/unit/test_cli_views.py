@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from support.images import PHOTOS
 
 from posecraft.cli import main
-
-PHOTOS = Path(__file__).parents[1] / "photos"
 
 
 def run_views(capsys, *args) -> tuple[int, list[dict]]:

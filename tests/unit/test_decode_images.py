@@ -7,11 +7,11 @@ from __future__ import annotations
 import io
 import resource
 import struct
-import zlib
 
 import numpy as np
 import pytest
 from PIL import Image
+from support.images import png_claiming
 
 from posecraft.errors import ImageTooLarge, InvalidImage
 from posecraft.imaging import decode_image, probe_image, verify_image
@@ -228,16 +228,6 @@ def test_probe_reads_the_header_only():
 
 # --- hand-made files --------------------------------------------------------------------------------
 
-
-def png_claiming(width: int, height: int) -> bytes:
-    """A valid PNG header for a huge RGB image, followed by a few compressed rows: a decompression bomb."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    rows = zlib.compress(b"\x00" * (1 + width * 3) * 4, 9)
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", rows) + chunk(b"IEND", b"")
 
 
 def swapped_primaries_profile() -> bytes:

@@ -8,16 +8,14 @@ from __future__ import annotations
 import dataclasses
 import socket
 import time
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from support.images import PHOTOS
 
 from posecraft.config import Settings
 from posecraft.errors import FetchError, ImageTooLarge, UnsafeURL
 from posecraft.fetch import fetch_image
-
-PHOTOS = Path(__file__).parents[1] / "photos"
 
 
 @pytest.fixture(scope="module")

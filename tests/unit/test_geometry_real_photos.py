@@ -3,16 +3,16 @@ mediapipe_landmarks.json): the geometry on real bodies, without running a model.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
+from support.images import PHOTOS
 
 from posecraft.views import keypoints as kp
 from posecraft.views.body import measure_body
 from posecraft.views.geometry import SkippedView, ViewBox, plan_views
 from posecraft.views.recipes import DEFAULT_RECIPES, with_aspects
 
-PHOTOS = json.loads((Path(__file__).parents[1] / "photos" / "mediapipe_landmarks.json").read_text())["photos"]
+LANDMARKS = json.loads((PHOTOS / "mediapipe_landmarks.json").read_text())["photos"]
 FULL_BODY = ["bus.jpg", "basketball1.png", "messi5.jpg"]
 UPPER_BODY = ["astronaut.png", "grace_hopper.jpg"]
 ASPECT = {recipe.label: recipe.aspect for recipe in DEFAULT_RECIPES}
@@ -27,7 +27,7 @@ HEAD = range(0, 11)
 
 
 def landmarks(photo):
-    entry = PHOTOS[photo]
+    entry = LANDMARKS[photo]
     return [(x, y, visibility) for x, y, _z, visibility, _presence in entry["landmarks"]], tuple(entry["size"])
 
 

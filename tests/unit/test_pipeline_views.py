@@ -7,17 +7,16 @@ from __future__ import annotations
 import functools
 import io
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from support.images import PHOTOS
 
 from posecraft.config import Settings
 from posecraft.errors import NoPersonFound
 from posecraft.pipeline import PhotoAnalysis, analyze_photo
 
-PHOTOS = Path(__file__).parents[1] / "photos"
 FULL_BODY = ["bus.jpg", "basketball1.png", "messi5.jpg"]
 UPPER_BODY = ["astronaut.png", "grace_hopper.jpg"]
 MIN_VISIBILITY = 0.5

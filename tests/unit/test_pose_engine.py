@@ -7,18 +7,17 @@ from __future__ import annotations
 import importlib.util
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
+from support.images import PHOTOS
 
 from posecraft.config import Settings
 from posecraft.errors import NoPersonFound
 from posecraft.pose import detector, landmarks
 from posecraft.pose.engine import get_engine, prominence_order
 
-PHOTOS = Path(__file__).parents[1] / "photos"
 MEDIAPIPE = json.loads((PHOTOS / "mediapipe_landmarks.json").read_text())["photos"]
 # Photos where mediapipe found the whole person (all 33 landmarks are on the body, not guessed off-frame).
 FULL_BODY = ["bus.jpg", "basketball1.png", "messi5.jpg"]
