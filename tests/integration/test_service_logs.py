@@ -64,9 +64,9 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> N
     while time.monotonic() < deadline:
         assert process.poll() is None, "gunicorn exited"
         try:
-            requests.get(url, timeout=1)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not listening yet, or its workers still booting
             time.sleep(0.1)
     pytest.fail(f"{url} did not answer within {timeout} s")
 
