@@ -297,8 +297,8 @@ def _pose_problems(settings: Settings) -> list[str]:
     from posecraft.pose.models import model_paths
     try:
         importlib.import_module(f"posecraft.pose.runtimes.{settings.pose_runtime}")
-    except PoseCraftError as error:  # the runtime module names the extra to install
-        return [f"POSE_RUNTIME={settings.pose_runtime!r}: {error.reason}"]
+    except PoseCraftError as error:  # the runtime module names itself and the extra to install
+        return [error.reason]
     except ImportError as error:
         return [f"POSE_RUNTIME={settings.pose_runtime!r}: cannot be imported here ({error})"]
     try:

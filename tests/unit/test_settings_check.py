@@ -101,15 +101,18 @@ def test_missing_model_files_are_a_problem_for_the_pose_engine_only(tmp_path):
     assert "pose_detection.tflite" in problem and "python -m posecraft.pose.models install" in problem
 
 
-def test_a_runtime_that_cannot_be_imported_is_named_with_how_to_install_it(monkeypatch):
-    # None in sys.modules makes `import tensorflow` fail here as on a machine without the extra.
-    monkeypatch.setitem(sys.modules, "tensorflow", None)
-    monkeypatch.delitem(sys.modules, "posecraft.pose.runtimes.tensorflow", raising=False)
+@pytest.mark.parametrize(("runtime", "package", "extra"), [("tensorflow", "tensorflow", "tensorflow"),
+                                                          ("litert", "ai_edge_litert", "worker")])
+def test_a_runtime_that_cannot_be_imported_is_named_with_how_to_install_it(monkeypatch, runtime, package, extra):
+    # None in sys.modules makes the import fail here as on a machine without the extra (the API images).
+    for name in [package, *(name for name in sys.modules if name.startswith(f"{package}."))]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.delitem(sys.modules, f"posecraft.pose.runtimes.{runtime}", raising=False)
 
-    [problem] = Settings.from_env({"POSE_RUNTIME": "tensorflow"}).problems(pose=True)
+    [problem] = Settings.from_env({"POSE_RUNTIME": runtime}).problems(pose=True)
 
-    assert problem.startswith("POSE_RUNTIME='tensorflow': ")
-    assert "pip install 'posecraft[tensorflow]'" in problem
+    assert problem.startswith(f"POSE_RUNTIME={runtime} needs ")
+    assert problem.endswith(f"pip install 'posecraft[{extra}]'")
 
 
 def test_posecraft_check_prints_every_problem_and_exits_1(monkeypatch, capsys):
