@@ -1,6 +1,7 @@
 """`posecraft views [--out DIR] [--json] [--debug] PHOTO...`: the worker's pipeline on local files, no services.
 (`posecraft migrate` rewrites the image records of an older schema in MONGO_URL's database; the services also do
 it when they start.)
+`posecraft check [--no-pose]`: the settings of this environment checked as every process checks them at start.
 
 Each photo's views go to DIR/<photo name>/<label>.jpg (.webp with VIEW_FORMAT=webp; overlay.png with --debug). With --json, one JSON
 object per photo on stdout; otherwise one line per photo. The exit status is 1 when any photo failed.
@@ -9,16 +10,17 @@ Settings come from the environment as for the services (POSE_MODEL, POSE_RUNTIME
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tqdm import tqdm
-
-from posecraft.config import Settings
+from posecraft.config import Settings, SettingsError, environment_problems
 from posecraft.errors import PoseCraftError
-from posecraft.pipeline import PhotoAnalysis, analyze_photo
-from posecraft.pose.engine import get_engine
+
+if TYPE_CHECKING:
+    from posecraft.pipeline import PhotoAnalysis
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/webp": "webp"}
 
@@ -77,6 +79,12 @@ def _summary(report: dict) -> str:
 
 
 def views_command(args: argparse.Namespace, settings: Settings) -> int:
+    # Imported here: `posecraft check` runs in the API images too, which have neither numpy nor tqdm.
+    from tqdm import tqdm
+
+    from posecraft.pipeline import analyze_photo
+    from posecraft.pose.engine import get_engine
+
     try:
         get_engine(settings)  # load the models once, and fail once if they are missing
     except PoseCraftError as error:
@@ -119,6 +127,24 @@ def migrate_command(args: argparse.Namespace, settings: Settings) -> int:
 COMMANDS = {"views": views_command, "migrate": migrate_command}
 
 
+def _print_problems(problems: list[str]) -> None:
+    for problem in problems:
+        print(f"posecraft: {problem}", file=sys.stderr)
+
+
+def check_command(args: argparse.Namespace) -> int:
+    problems = environment_problems(pose=args.pose)
+    if problems:
+        _print_problems(problems)
+        return 1
+    settings = Settings.from_env()
+    what = f"{len(dataclasses.fields(settings))} settings are valid"
+    if args.pose:
+        what += f"; POSE_RUNTIME={settings.pose_runtime} imports and POSE_MODEL={settings.pose_model} is in {settings.models_dir}"
+    print(what)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="posecraft", description="Garment views cut around the body keypoints.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -131,12 +157,26 @@ def build_parser() -> argparse.ArgumentParser:
     views.add_argument("--json", action="store_true", help="print one JSON object per photo on stdout")
     views.add_argument("--debug", action="store_true", help="also write overlay.png: the skeleton and the view boxes")
     commands.add_parser("migrate", help="rewrite image records of an older schema (MONGO_URL, MONGO_DB)")
+    check = commands.add_parser(
+        "check", help="check the settings of this environment without starting anything",
+        description="Check every setting (environment variables) as the services and the worker do at start; "
+                    "print each problem, naming the variable and what it accepts. Exit status 1 when any is wrong.",
+    )
+    check.add_argument("--no-pose", dest="pose", action="store_false",
+                       help="skip the pose runtime and model files (the API services need neither)")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return COMMANDS[args.command](args, Settings.from_env())
+    if args.command == "check":
+        return check_command(args)
+    try:
+        settings = Settings.from_env().validated(pose=args.command == "views")
+    except SettingsError as error:
+        _print_problems(error.problems)
+        return 1
+    return COMMANDS[args.command](args, settings)
 
 
 if __name__ == "__main__":

@@ -3,20 +3,37 @@
 Each field of `Settings` is read from the environment variable of the same name in upper case
 (`max_upload_bytes` <- `MAX_UPLOAD_BYTES`). Services build theirs with `Settings.from_env()` and tests
 with `Settings.from_env(**overrides)`.
+
+What each setting accepts is checked here too: `settings.problems()` lists every value a process cannot run with,
+naming the variable and what it accepts, and `settings.validated()` raises `SettingsError` with that list. Every
+process calls it before it serves (the worker, gunicorn's master through posecraft.gunicorn_config, `posecraft
+check`), so `VIEW_FORMAT=png` stops start-up instead of failing every job.
 """
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def _split(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.replace(";", ",").split(",") if part.strip())
+
+
+class SettingsError(ValueError):
+    """Settings a process cannot start with; `problems` has one line per variable: its value and what it accepts."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("invalid settings: " + "; ".join(problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True)
@@ -91,19 +108,65 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> Settings:
-        environ = os.environ if environ is None else environ
-        values = {}
-        for f in dataclasses.fields(cls):
-            if f.name in overrides:
-                values[f.name] = overrides.pop(f.name)
-                continue
-            raw = environ.get(f.name.upper())
-            if raw is None:
-                continue
-            values[f.name] = _parse(f, raw)
-        if overrides:
-            raise TypeError(f"unknown settings: {', '.join(sorted(overrides))}")
+        """The settings of `environ` (default: this process's environment) with `overrides` applied; a value that
+        does not parse as its type raises SettingsError naming every such variable."""
+        values, problems = _read(cls, os.environ if environ is None else environ, overrides)
+        if problems:
+            raise SettingsError(problems)
         return cls(**values)
+
+    def problems(self, pose: bool = False) -> list[str]:
+        """What is wrong with these settings, one line per variable, in field order (empty: all good).
+
+        `pose` also checks what only the pose engine needs: that POSE_RUNTIME imports here and that the model files
+        are in MODELS_DIR (the API services' images carry neither).
+        """
+        problems = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            rule = _RULES.get(f.name)
+            if rule is None:
+                continue
+            accepts, accepted = rule
+            reason = accepts(value)
+            if reason is not None:
+                problems.append(f"{f.name.upper()}={_shown(value)}: {reason or accepted}")
+        if pose and not problems:
+            problems += _pose_problems(self)
+        return problems
+
+    def validated(self, pose: bool = False) -> Settings:
+        """These settings, or SettingsError listing every problem (see `problems`)."""
+        problems = self.problems(pose)
+        if problems:
+            raise SettingsError(problems)
+        return self
+
+
+def environment_problems(environ: Mapping[str, str] | None = None, pose: bool = False) -> list[str]:
+    """Every problem of the settings in `environ` at once: values that do not parse, then values not accepted."""
+    values, problems = _read(Settings, os.environ if environ is None else environ, {})
+    return problems + Settings(**values).problems(pose=pose and not problems)
+
+
+def _read(cls, environ: Mapping[str, str], overrides: dict) -> tuple[dict, list[str]]:
+    values, problems = {}, []
+    overrides = dict(overrides)
+    for f in dataclasses.fields(cls):
+        if f.name in overrides:
+            values[f.name] = overrides.pop(f.name)
+            continue
+        raw = environ.get(f.name.upper())
+        if raw is None:
+            continue
+        try:
+            values[f.name] = _parse(f, raw)
+        except ValueError as error:
+            accepted = _RULES[f.name][1] if f.name in _RULES else ""
+            problems.append(f"{f.name.upper()}={raw!r}: {accepted or error}")
+    if overrides:
+        raise TypeError(f"unknown settings: {', '.join(sorted(overrides))}")
+    return values, problems
 
 
 def _parse(f: dataclasses.Field, raw: str):
@@ -118,5 +181,129 @@ def _parse(f: dataclasses.Field, raw: str):
         if kind.startswith("tuple"):
             return _split(raw)
     except ValueError:
-        raise ValueError(f"setting {f.name.upper()}={raw!r} is not a valid {kind}") from None
+        raise ValueError("a whole number" if kind == "int" else "a number") from None
     return raw
+
+
+# --- what each setting accepts ----------------------------------------------------------------------------------
+# A rule returns None when the value is fine, else the reason ("" for: the value is not what the rule accepts).
+
+def _shown(value) -> str:
+    return repr(",".join(value)) if isinstance(value, tuple) else repr(value)
+
+
+def _when(accepted: Callable[[Any], bool]) -> Callable[[Any], str | None]:
+    return lambda value: None if accepted(value) else ""
+
+
+def _url(schemes: set[str]) -> Callable[[Any], str | None]:
+    def check(value: str) -> str | None:
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
+        except ValueError as error:
+            return f"not a URL ({error})"
+        return None if parts.scheme in schemes and parts.hostname else ""
+    return check
+
+
+def _origin(value: str) -> bool:
+    if value == "*":
+        return True
+    parts = urlsplit(value)
+    return parts.scheme in {"http", "https"} and bool(parts.hostname) and parts.path in {"", "/"}
+
+
+def _port(value: str | int) -> bool:
+    return str(value).isdigit() and 1 <= int(value) <= 65535
+
+
+def _one_of(choices: Callable[[], tuple[str, ...]]) -> Callable[[Any], str | None]:
+    # The choices are read from the modules that own them (lazily: they import this one).
+    def check(value: str) -> str | None:
+        names = choices()
+        return None if value in names else f"one of {', '.join(names)}"
+    return check
+
+
+def _pose_models() -> tuple[str, ...]:
+    from posecraft.pose.models import LANDMARK_MODELS
+    return tuple(LANDMARK_MODELS)
+
+
+def _pose_runtimes() -> tuple[str, ...]:
+    from posecraft.pose.runtimes import RUNTIMES
+    return RUNTIMES
+
+
+def _view_formats() -> tuple[str, ...]:
+    from posecraft.views.render import CONTENT_TYPES
+    return tuple(CONTENT_TYPES)
+
+
+def _view_aspects(value: tuple[str, ...]) -> str | None:
+    from posecraft.views.recipes import configured_recipes
+    try:
+        configured_recipes(value)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_HTTP = _url({"http", "https"})
+
+_RULES: dict[str, tuple[Callable[[Any], str | None], str]] = {
+    "mongo_url": (_url({"mongodb", "mongodb+srv"}), "a mongodb:// or mongodb+srv:// URL naming a host"),
+    "mongo_db": (_when(lambda v: bool(v) and not set(v) & set('/\\. "$')),
+                 "a database name without spaces or any of / \\ . \" $"),
+    "redis_url": (_url({"redis", "rediss"}), "a redis:// or rediss:// URL naming a host"),
+    "s3_endpoint_url": (_HTTP, "an http:// or https:// URL naming a host"),
+    "s3_public_url": (lambda v: None if v == "" else _HTTP(v), "empty, or an http:// or https:// URL naming a host"),
+    "s3_bucket": (_when(lambda v: bool(_BUCKET.fullmatch(v))),
+                  "an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens"),
+    "s3_access_key": (_when(bool), "a non-empty key"),
+    "s3_secret_key": (_when(bool), "a non-empty key"),
+    "s3_region": (_when(bool), "a region name, e.g. us-east-1"),
+    "queue_name": (_when(bool), "a non-empty queue name"),
+    "queue_visibility_timeout": (_when(lambda v: v > 0), "seconds, above 0 (and above the longest job)"),
+    "job_max_attempts": (_when(lambda v: v >= 1), "a whole number of tries, 1 or more"),
+    "job_retry_delay": (_when(lambda v: v >= 0), "seconds, 0 or more"),
+    "worker_metrics_port": (_when(lambda v: v == 0 or _port(v)), "a port from 1 to 65535, or 0 for none"),
+    "max_upload_bytes": (_when(lambda v: v > 0), "a number of bytes above 0"),
+    "max_image_pixels": (_when(lambda v: v > 0), "a number of pixels above 0"),
+    "max_batch_urls": (_when(lambda v: v > 0), "a number of URLs above 0"),
+    "max_url_length": (_when(lambda v: v > 0), "a number of characters above 0"),
+    "max_status_ids": (_when(lambda v: v > 0), "a number of ids above 0"),
+    "fetch_connect_timeout": (_when(lambda v: v > 0), "seconds, above 0"),
+    "fetch_read_timeout": (_when(lambda v: v > 0), "seconds, above 0"),
+    "fetch_max_redirects": (_when(lambda v: v >= 0), "a number of redirects, 0 or more"),
+    "fetch_total_timeout": (_when(lambda v: v > 0), "seconds, above 0"),
+    "fetch_allowed_ports": (_when(lambda v: all(_port(p) for p in v)), "comma-separated ports from 1 to 65535"),
+    "cors_origins": (_when(lambda v: all(_origin(o) for o in v)),
+                     "comma-separated origins like https://shop.example.com or http://localhost:5173 (no path), or *"),
+    "log_level": (_when(lambda v: v.upper() in _LOG_LEVELS), f"one of {', '.join(_LOG_LEVELS)}"),
+    "pose_model": (_one_of(_pose_models), ""),
+    "pose_runtime": (_one_of(_pose_runtimes), ""),
+    "pose_threads": (_when(lambda v: v >= 1), "a number of threads, 1 or more"),
+    "view_format": (_one_of(_view_formats), ""),
+    "view_quality": (_when(lambda v: 1 <= v <= 100), "a whole number from 1 to 100"),
+    "view_aspects": (_view_aspects, ""),
+}
+
+
+def _pose_problems(settings: Settings) -> list[str]:
+    from posecraft.errors import PoseCraftError
+    from posecraft.pose.models import model_paths
+    try:
+        importlib.import_module(f"posecraft.pose.runtimes.{settings.pose_runtime}")
+    except PoseCraftError as error:  # the runtime module names itself and the extra to install
+        return [error.reason]
+    except ImportError as error:
+        return [f"POSE_RUNTIME={settings.pose_runtime!r}: cannot be imported here ({error})"]
+    try:
+        model_paths(settings)
+    except PoseCraftError as error:
+        return [f"MODELS_DIR={settings.models_dir!r}: {error.reason}"]
+    return []

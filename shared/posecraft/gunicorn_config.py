@@ -1,17 +1,58 @@
-"""gunicorn hooks both API services run with: `gunicorn --config python:posecraft.gunicorn_config ...`.
+"""Every gunicorn setting of both API services, in one place: `gunicorn --config python:posecraft.gunicorn_config`.
 
-Under several gunicorn workers, /metrics adds up every worker's counts only when PROMETHEUS_MULTIPROC_DIR names a
-folder the workers write their counts into (posecraft.web). Files left there by an earlier run would be added in
-as well, so the master empties the folder (creating it if needed) before it starts its first worker. The dev stack
-gives each service a folder of its own; the images set one in their Dockerfile.
+The app is named by POSECRAFT_SERVICE (`ingest` or `status`; the image sets it from its build argument) or, as
+usual, on the command line. What differs between machines stays outside: the address (`--bind`, default
+0.0.0.0:8000, the containers' port) and the worker count (`--workers`, default 2), on the command line or in
+GUNICORN_CMD_ARGS, gunicorn's own variable.
+
+- Logs: gunicorn's access and error lines go through posecraft.logs as JSON, like the apps' own (LOG_LEVEL).
+- Settings: the master checks them before it binds or starts a worker; a bad one stops it with exit status 2
+  and one JSON line per problem, naming the variable and what it accepts.
+- Metrics: under several workers, /metrics adds up every worker's counts only when PROMETHEUS_MULTIPROC_DIR names
+  a folder the workers write their counts into (posecraft.web). Files left there by an earlier run would be
+  added in as well, so the master empties the folder (creating it if needed) before it starts its first worker.
+  The dev stack gives each service a folder of its own; the image sets one.
 """
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+
+from posecraft import logs
+from posecraft.config import environment_problems
+
+APPS = {"ingest": "ingest_service:create_app()", "status": "status_service:create_app()"}
+# Exit status of a master whose settings are refused: starting it again would not help.
+CANNOT_START = 2
+
+wsgi_app = APPS.get(os.environ.get("POSECRAFT_SERVICE", ""))
+bind = ["0.0.0.0:8000"]
+workers = 2
+# Threads per worker: a request mostly waits on MongoDB, S3 or Redis.
+worker_class = "gthread"
+threads = 4
+timeout = 60
+graceful_timeout = 10
+# Its default control socket is one per user: two services (or two stacks) on one machine would share it.
+control_socket_disable = True
+access_log_format = "%(m)s %(U)s %(s)s"  # the message; AccessFormatter adds every field on its own
+# An unknown LOG_LEVEL is logged at INFO until on_starting refuses it, in JSON.
+logconfig_dict = logs.dict_config(os.environ.get("LOG_LEVEL", "INFO"))
+loglevel = logconfig_dict["root"]["level"].lower()
 
 
 def on_starting(server) -> None:
+    # The API services never load the pose engine: its runtime and model files are the worker's to check.
+    problems = environment_problems(pose=False)
+    if problems:
+        for problem in problems:
+            server.log.error("cannot start: %s", problem)
+        sys.exit(CANNOT_START)
+    _empty_metrics_folder()
+
+
+def _empty_metrics_folder() -> None:
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not folder:
         return

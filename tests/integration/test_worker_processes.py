@@ -1,7 +1,8 @@
 """`python -m pose_worker --processes N`: N worker processes under one supervisor, which replaces one that dies
-and passes SIGTERM on."""
+and passes SIGTERM on, and stops, with the reason, when a worker cannot start."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -9,6 +10,9 @@ import sys
 import time
 import uuid
 from pathlib import Path
+
+from pose_worker.__main__ import CANNOT_START
+from posecraft.pose.models import ALL_MODELS
 
 
 def children_of(pid: int) -> set[int]:
@@ -47,3 +51,45 @@ def test_a_worker_process_that_dies_is_replaced_and_sigterm_stops_them_all(backi
     assert code == 0, log.read_text()[-2000:]
     assert len(survivors & first) == 1
     assert not any(Path(f"/proc/{pid}").exists() for pid in survivors)  # waited for and reaped by the supervisor
+
+
+def run_supervisor(env: dict[str, str], log: Path, timeout: float = 30) -> int:
+    supervisor = subprocess.Popen([sys.executable, "-m", "pose_worker", "--processes", "2"], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=log.open("wb"), start_new_session=True)
+    try:
+        return supervisor.wait(timeout)
+    finally:
+        if supervisor.poll() is None:  # still restarting its workers: the failure this guards against
+            os.killpg(supervisor.pid, signal.SIGKILL)
+            supervisor.wait()
+
+
+def logged(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines()]  # every line is JSON, or this fails
+
+
+def test_a_bad_setting_stops_the_supervisor_before_any_worker_starts(tmp_path):
+    env = dict(os.environ, POSE_MODEL="huge")
+    log = tmp_path / "workers.log"
+
+    assert run_supervisor(env, log) == CANNOT_START
+
+    messages = [line["message"] for line in logged(log)]
+    assert messages == ["cannot start: POSE_MODEL='huge': one of full, lite, heavy"]
+
+
+def test_model_files_that_do_not_load_stop_the_supervisor_instead_of_restarting_its_workers(tmp_path):
+    for model in ALL_MODELS:  # present, so the settings pass, but not models: every worker fails as it loads them
+        (tmp_path / model.name).write_bytes(b"not a flatbuffer")
+    env = dict(os.environ, MODELS_DIR=str(tmp_path))
+    log = tmp_path / "workers.log"
+    started = time.monotonic()
+
+    assert run_supervisor(env, log) == CANNOT_START
+
+    assert time.monotonic() - started < 20
+    lines = logged(log)
+    failed = [line for line in lines if line["message"].startswith("cannot start: the pose models")]
+    assert 1 <= len(failed) <= 2  # each of the 2 workers at most once: none was started again
+    assert "not a valid Flatbuffer" in failed[0]["message"] and failed[0]["traceback"]
+    assert any("cannot start (its reason is logged above); stopping the others" in line["message"] for line in lines)
