@@ -173,10 +173,11 @@ def _metrics_blueprint(service: str) -> Blueprint:
 
 def service_settings(settings: Settings | None) -> Settings:
     """The settings an app factory runs with: those given (tests, which keep pytest's log capture) or, started as a
-    service (gunicorn "..:create_app()"), read from the environment, with JSON log lines."""
+    service (gunicorn "..:create_app()"), read from the environment and checked (gunicorn's master checks them too,
+    before it listens), with JSON log lines."""
     if settings is not None:
         return settings
-    settings = Settings.from_env()
+    settings = Settings.from_env().validated()
     logs.configure(settings.log_level)
     return settings
 
