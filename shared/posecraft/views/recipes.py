@@ -72,14 +72,15 @@ def neck_region(body: Body) -> tuple[Point, ...]:
 def sleeve_region(body: Body) -> tuple[Point, ...]:
     """The better-visible arm, shoulder to elbow and on to the wrist when the wrist is seen (a short sleeve ends at
     the elbow). Ties go to the longer arm in the picture: it faces the camera."""
-    arms: list[tuple[int, ...]] = [arm for arm in (kp.LEFT_ARM, kp.RIGHT_ARM) if body.visible(*arm[:2])]
+    arms = [arm for arm in (kp.LEFT_ARM, kp.RIGHT_ARM) if body.visible(*arm[:2])]
 
     def clarity(arm: tuple[int, ...]) -> tuple[float, float]:
         shown = sum(body.visibility[i] for i in arm) / len(arm)
         points = _visible(body, arm)
         return (round(shown, 1), sum(math.dist(a, b) for a, b in itertools.pairwise(points)))
 
-    return tuple(_visible(body, max(arms, key=clarity)))
+    best = max(arms, key=clarity)
+    return tuple(_visible(body, best))
 
 
 def zoom_region(body: Body) -> tuple[Point, ...]:
