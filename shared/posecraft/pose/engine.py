@@ -30,7 +30,7 @@ Keypoint = tuple[float, float, float]
 
 @dataclass(frozen=True)
 class PoseResult:
-    people: int  # persons found by the detector passes (after non-max suppression)
+    people: int  # persons found by the detector passes (after non-max suppression; one found twice counts once)
     keypoints: tuple[Keypoint, ...]  # 33 x (x, y, visibility) in pixels of the image given
     presence: float  # the landmark model's confidence that its crop holds a person
     ambiguous: bool = False  # another person scored within 15 % of this one: the photo may be about either

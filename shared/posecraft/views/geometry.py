@@ -4,8 +4,9 @@ Rules, in order: a view whose keypoints are not visible is skipped with a reason
 recipe names, plus its margin, is grown to the aspect ratio (never stretched); the box is shifted into the image,
 then shrunk (keeping the ratio) if it is larger than the image, as long as it still holds the region itself; only
 when the image is too small to hold the region at that ratio does the box reach past the image (`padded`, still
-with the whole margin: the render fills that part with white). A view smaller than `min_side` is flagged
-low-resolution.
+with the whole margin: the render fills that part with white). A recipe's extension (the length view's legs cut
+by the photo's edge) is shown when the photo holds it without padding; otherwise the view is the largest box the
+photo holds around the region, reaching towards the feet. A view smaller than `min_side` is flagged low-resolution.
 """
 from __future__ import annotations
 
