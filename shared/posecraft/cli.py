@@ -54,8 +54,12 @@ def _report(photo: str, analysis: PhotoAnalysis, paths: list[Path], overlay_path
     report = {
         "image": photo,
         "people": analysis.people,
+        "ambiguous": analysis.ambiguous,
         "views": [
-            {"label": view.label, "box": list(view.box), "width": view.width, "height": view.height, "path": str(path)}
+            {
+                "label": view.label, "box": list(view.box), "width": view.width, "height": view.height,
+                "lowResolution": view.low_resolution, "padded": view.padded, "reach": view.reach, "path": str(path),
+            }
             for view, path in zip(analysis.views, paths, strict=False)
         ],
         "skipped": [{"label": skipped.label, "reason": skipped.reason} for skipped in analysis.skipped],
@@ -71,6 +75,8 @@ def _summary(report: dict) -> str:
         return f"{report['image']}: failed: {report['error']}"
     people = report["people"]
     line = f"{report['image']}: {people} {'person' if people == 1 else 'people'} found, {len(report['views'])} views"
+    if report["ambiguous"]:
+        line += " (several people: check the views)"
     if report["views"]:
         line += f" in {Path(report['views'][0]['path']).parent}"
     for skipped in report["skipped"]:

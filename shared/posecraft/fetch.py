@@ -22,6 +22,7 @@ import requests
 from PIL import Image, UnidentifiedImageError
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, DecodeError, NewConnectionError, ProtocolError, ReadTimeoutError
 from urllib3.util import connection as urllib3_connection
 
@@ -208,6 +209,7 @@ class _PinnedAdapter(HTTPAdapter):
 
     def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
         pool = super().get_connection_with_tls_context(request, verify, proxies, cert)
+        assert isinstance(pool, HTTPConnectionPool)  # requests types it as the base class
         if (pool.host.rstrip("."), pool.port) != (self._target.host, self._target.port):
             raise UnsafeURL(f"refused: a request for {pool.host} on a connection checked for {self._target.host}")
         pool.ConnectionCls = _PinnedHTTPSConnection if pool.scheme == "https" else _PinnedHTTPConnection

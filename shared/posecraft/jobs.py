@@ -72,7 +72,7 @@ def process_job(record: Record, settings: Settings, repository: ImageRepository,
         shots = [_store_view(record.id, view, storage) for view in analysis.views]
     skipped = [Skipped(s.label, s.title, s.reason) for s in analysis.skipped]
     with STAGE_SECONDS.labels("record").time():
-        return repository.mark_processed(record.id, shots, skipped, analysis.people)
+        return repository.mark_processed(record.id, shots, skipped, analysis.people, analysis.ambiguous)
 
 
 def _store_view(image_id: int, view: RenderedView, storage: Storage) -> Shot:
@@ -80,4 +80,4 @@ def _store_view(image_id: int, view: RenderedView, storage: Storage) -> Shot:
     key = view_key(image_id, view.label, EXTENSIONS[view.content_type])
     storage.put(key, view.data, view.content_type)
     return Shot(label=view.label, title=view.title, key=key, width=view.width, height=view.height,
-                box=view.box, low_resolution=view.low_resolution, padded=view.padded)
+                box=view.box, low_resolution=view.low_resolution, padded=view.padded, reach=view.reach)

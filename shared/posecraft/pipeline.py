@@ -19,11 +19,12 @@ from posecraft.views.render import RenderedView, render_views
 
 @dataclass(frozen=True)
 class PhotoAnalysis:
-    people: int  # persons found; the views are of the most prominent one
+    people: int  # persons found; the views are of the one the photo is about (pose.subject)
     keypoints: tuple[Keypoint, ...]  # 33 x (x, y, visibility) in full-image pixels
     image_size: tuple[int, int]  # full image, upright
     views: list[RenderedView]
     skipped: list[SkippedView]
+    ambiguous: bool = False  # another person scored close to the one chosen: a person should check the views
     overlay: Image.Image | None = None  # skeleton and boxes drawn on the photo, when asked for
     seconds: dict[str, float] = field(default_factory=dict, compare=False)  # decode, pose, views
 
@@ -56,6 +57,7 @@ def analyze_photo(data: bytes, settings: Settings, *, overlay: bool = False) -> 
         image_size=image.size,
         views=views,
         skipped=[plan for plan in plans if isinstance(plan, SkippedView)],
+        ambiguous=pose.ambiguous,
         overlay=draw_overlay(image, pose.keypoints, plans) if overlay else None,
         seconds=seconds,
     )

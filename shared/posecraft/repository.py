@@ -259,7 +259,7 @@ class ImageRepository:
     def mark_failed(self, image_id: int, reason: str) -> Record | None:
         doc = self._images.find_one_and_update(
             {"_id": image_id},
-            {"$set": {"status": Status.FAILED.value, "shots": [], "skipped": [], "error": reason,
+            {"$set": {"status": Status.FAILED.value, "shots": [], "skipped": [], "ambiguous": False, "error": reason,
                       "updatedAt": _now()}},
             return_document=ReturnDocument.AFTER,
         )

@@ -27,6 +27,11 @@ def test_json_debug_out_writes_every_view_and_an_overlay_that_decode(tmp_path, c
     bus, astronaut = reports
     assert bus["image"] == str(PHOTOS / "bus.jpg") and bus["people"] >= 2
     assert [view["label"] for view in bus["views"]] == ["neck", "sleeve", "zoom", "waist", "length"]
+    # Two whole standing men: the subject is not certain, the page and the record say so.
+    assert bus["ambiguous"] is True and astronaut["ambiguous"] is False
+    for view in bus["views"]:
+        assert view["padded"] is False and isinstance(view["lowResolution"], bool)
+        assert view["reach"] == ("feet" if view["label"] == "length" else None)
     assert len(bus["keypoints"]) == 33 and all(len(point) == 3 for point in bus["keypoints"])
     assert {skipped["label"] for skipped in astronaut["skipped"]} >= {"waist", "length"}
     assert all(skipped["reason"] for skipped in astronaut["skipped"])
@@ -67,11 +72,25 @@ def test_photos_with_the_same_name_get_separate_folders(tmp_path, capsys):
     assert folders == ["look", "look-2"]
 
 
+def test_json_says_when_a_view_is_padded(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("VIEW_ASPECTS", "length=1:1")  # messi5's kick is wider than the photo is high
+    code, (report,) = run_views(capsys, "--json", "--out", tmp_path, PHOTOS / "messi5.jpg")
+    assert code == 0
+    views = {view["label"]: view for view in report["views"]}
+    assert views["length"]["padded"] is True and views["length"]["reach"] == "feet"
+    assert views["neck"]["padded"] is False
+
+
+def test_plain_output_warns_when_the_photo_holds_several_people_alike(tmp_path, capsys):
+    assert main(["views", "--out", str(tmp_path), str(PHOTOS / "bus.jpg")]) == 0
+    assert "(several people: check the views)" in capsys.readouterr().out
+
+
 def test_plain_output_says_what_was_found_and_skipped(tmp_path, capsys):
     assert main(["views", "--out", str(tmp_path), str(PHOTOS / "grace_hopper.jpg")]) == 0
     line = capsys.readouterr().out.strip()
     assert line.startswith(f"{PHOTOS / 'grace_hopper.jpg'}: 1 person found, 1 views")
-    assert "length skipped (needs the ankles or feet: not visible)" in line
+    assert "length skipped (needs the hips: not visible)" in line
 
 
 def test_installed_command_keeps_stdout_to_one_json_object_per_photo(tmp_path):

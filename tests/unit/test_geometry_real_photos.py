@@ -85,5 +85,5 @@ def test_upper_body_photo_skips_the_views_that_need_hips_or_legs_with_a_reason(p
     keypoints, size = landmarks(photo)
     plans = {p.label: p for p in plan_views(keypoints, size)}
     assert isinstance(plans["neck"], ViewBox)
-    assert plans["length"] == SkippedView("length", "Length View", "needs the ankles or feet: not visible")
+    assert plans["length"] == SkippedView("length", "Length View", "needs the hips: not visible")
     assert plans["waist"].reason == "needs the hips: not visible"

@@ -132,25 +132,93 @@ def test_arms_raised_sleeve_reaches_the_hand_above_the_head_and_length_holds_the
     assert_holds(length, anchors("length", keypoints))
 
 
-def test_cut_at_the_knees_skips_the_length_view_and_says_the_feet_are_missing():
-    # The photo ends just below the knees: the ankles and feet lie outside it.
+def test_upright_full_body_length_view_reaches_the_feet_and_no_other_view_has_a_reach():
+    plans = by_label(plan_views(person(), (1200, 2000)))
+    assert plans["length"].reach == "feet"
+    assert all(plans[label].reach is None for label in LABELS if label != "length")
+
+
+def test_cut_below_the_knees_gets_a_length_view_from_the_head_to_the_bottom_edge_reaching_the_knees():
+    # The photo ends just below the knees: the ankles and feet lie outside it. (The length view used to be skipped
+    # here, "needs the ankles or feet"; a 3/4 shot now gets one.)
     keypoints = person()
     plans = by_label(plan_views(keypoints, (1200, 1250)))
-    assert plans["length"] == SkippedView("length", "Length View", "needs the ankles or feet: not visible")
+    length = plans["length"]
+    assert isinstance(length, ViewBox) and length.reach == "knees" and not length.padded
+    assert_well_formed(length, (1200, 1250))
+    assert length.box[3] == 1250  # down to the photo's edge, where the legs go on
+    crown_y = STANDING[0][1] - 0.3 * STANDING_TORSO
+    assert length.box[1] <= crown_y - MARGIN["length"] * STANDING_TORSO
+    assert_holds(length, [p for p in anchors("length", keypoints) if p[1] <= 1250])
     for label in ["neck", "sleeve", "zoom", "waist"]:
         assert isinstance(plans[label], ViewBox)
         assert_well_formed(plans[label], (1200, 1250))
         assert_holds(plans[label], anchors(label, keypoints))
 
 
+@pytest.mark.parametrize(
+    "height, reach",
+    [(1000, "thighs"), (850, "hips"), (1250, "knees"), (2000, "feet")],
+    ids=["cut-at-the-thigh", "cut-at-the-hips", "cut-below-the-knees", "whole"],
+)
+def test_length_view_says_how_far_down_the_body_it_reaches(height, reach):
+    # Hips at y = 800, knees at 1180, ankles at 1560; the torso is 460 px. A photo that ends 200 px (0.43 torso)
+    # below the hips shows the thighs; 50 px (0.11 torso), only the hips.
+    length = by_label(plan_views(person(), (1200, height)))["length"]
+    assert isinstance(length, ViewBox) and length.reach == reach
+    assert length.box[3] == height or reach == "feet"
+
+
+def test_three_quarter_shot_in_a_photo_too_narrow_for_it_keeps_the_head_and_reaches_as_far_down_as_it_can():
+    # Cut at the thigh (hips at 800, the photo ends at 1000) in a 640 px wide photo: a 3:4 view from the crown to the
+    # bottom edge would need ~760 px of width. Rather than pad, the largest 3:4 view the photo holds (639 x 852),
+    # from the crown with its margin, down past the hips.
+    keypoints = person(shift=(-280, 0))
+    length = by_label(plan_views(keypoints, (640, 1000)))["length"]
+    assert not length.padded and length.reach == "thighs"
+    assert (length.width, length.height) == (639, 852)
+    assert_well_formed(length, (640, 1000))
+    margin = MARGIN["length"] * STANDING_TORSO
+    crown_y = STANDING[0][1] - 0.3 * STANDING_TORSO
+    assert crown_y - margin - 1 <= length.box[1] <= crown_y - margin
+    assert_holds(length, [p for p in anchors("length", keypoints) if p[1] <= 1000], margin=margin - 1)
+    assert length.box[3] > STANDING[23][1] + margin
+
+
+def test_head_cut_by_the_top_edge_is_no_anchor_the_length_view_starts_at_the_edge():
+    # The model places the face 50-95 px above the photo: the neck view has no mouth to hold, and the length view
+    # starts at the photo's top edge instead of reaching past it into white.
+    keypoints = person(shift=(0, -300))
+    plans = by_label(plan_views(keypoints, (1200, 1500)))
+    assert plans["neck"].reason == "needs the mouth: not visible"
+    length = plans["length"]
+    assert not length.padded and length.box[1] == 0 and length.reach == "feet"
+    assert_well_formed(length, (1200, 1500))
+
+
+def test_sleeve_view_of_an_arm_whose_wrist_is_hidden_holds_shoulder_and_elbow():
+    # A short sleeve ends at the elbow: the view needs no wrist. The left wrist is hidden, the right arm too.
+    keypoints = person(hidden=[15, 16, 14])
+    sleeve = by_label(plan_views(keypoints, (1200, 2000)))["sleeve"]
+    assert isinstance(sleeve, ViewBox)
+    assert_holds(sleeve, [STANDING[11], STANDING[13]], margin=MARGIN["sleeve"] * STANDING_TORSO - 1)
+    assert sleeve.box[3] < STANDING[15][1]  # shoulder to elbow and its margin: the hidden wrist is not framed
+
+
+def test_sleeve_view_prefers_the_arm_seen_whole_to_one_whose_wrist_is_hidden():
+    keypoints = person(hidden=[15])  # the left wrist is hidden; the right arm is seen to the wrist
+    sleeve = by_label(plan_views(keypoints, (1200, 2000)))["sleeve"]
+    assert_holds(sleeve, anchors("sleeve", keypoints, arm=kp.RIGHT_ARM))
+
+
 def test_head_and_shoulders_photo_skips_the_views_that_need_hips_arms_or_feet():
     keypoints = person(hidden=[13, 14, 15, 16, *range(17, 33)])
     plans = by_label(plan_views(keypoints, (1200, 700)))
     assert isinstance(plans["neck"], ViewBox)
-    assert plans["sleeve"].reason == "needs the shoulder, elbow and wrist of one arm: not visible"
+    assert plans["sleeve"].reason == "needs the shoulder and elbow of one arm: not visible"
     assert plans["zoom"].reason == "needs the hips: not visible"
     assert plans["waist"].reason == "needs the hips: not visible"
-    assert plans["length"].reason == "needs the ankles or feet: not visible"
+    assert plans["length"].reason == "needs the hips: not visible"
 
 
 def test_nobody_visible_skips_every_view_naming_what_each_needs():

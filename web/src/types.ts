@@ -4,6 +4,9 @@ export type Status = "pending" | "processed" | "failed";
 
 export type ViewLabel = "neck" | "sleeve" | "zoom" | "waist" | "length";
 
+/** How far down the body the length view goes: a full-length view reaches the feet, a 3/4 shot's the thighs. */
+export type Reach = "feet" | "knees" | "thighs" | "hips";
+
 export interface Shot {
   label: ViewLabel;
   title: string;
@@ -12,6 +15,10 @@ export interface Shot {
   height: number;
   box: [number, number, number, number];
   lowResolution: boolean;
+  /** The photo was too small for the view at its ratio: white fills the part past the photo's edge. */
+  padded: boolean;
+  /** The length view only (null for the others). */
+  reach: Reach | null;
 }
 
 export interface SkippedView {
@@ -27,6 +34,8 @@ export interface ImageRecord {
   shots: Shot[];
   skipped: SkippedView[];
   people: number | null;
+  /** Another person in the photo scored close to the one the views are of: a person should check them. */
+  ambiguous: boolean;
   error: string | null;
   createdAt?: string;
   updatedAt?: string;

@@ -14,7 +14,7 @@ export interface ImageRow extends ImageRecord {
 }
 
 function placeholder(id: number, url = ""): ImageRow {
-  return { id, url, status: "pending", shots: [], skipped: [], people: null, error: null, loaded: false, resubmitted: false };
+  return { id, url, status: "pending", shots: [], skipped: [], people: null, ambiguous: false, error: null, loaded: false, resubmitted: false };
 }
 
 const needsRefresh = (row: ImageRow) => !row.loaded || row.status === "pending";

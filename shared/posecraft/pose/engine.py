@@ -5,6 +5,7 @@ hold their tensors between set and get, so `estimate` runs one image at a time p
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import threading
@@ -16,26 +17,28 @@ from PIL import Image
 
 from posecraft.config import Settings
 from posecraft.errors import NoPersonFound
-from posecraft.pose import detector, landmarks
+from posecraft.pose import detector, landmarks, subject
 from posecraft.pose.models import model_paths
 from posecraft.pose.runtimes import load_interpreter
 
 MIN_PRESENCE = 0.5  # mediapipe's min_tracking_confidence default: below it the landmarks are not a person
+# People the landmark model looks at before the subject is chosen: the most prominent detections.
+MAX_CANDIDATES = 3
 
 Keypoint = tuple[float, float, float]
 
 
 @dataclass(frozen=True)
 class PoseResult:
-    people: int  # persons found by the detector passes (after non-max suppression)
+    people: int  # persons found by the detector passes (after non-max suppression; one found twice counts once)
     keypoints: tuple[Keypoint, ...]  # 33 x (x, y, visibility) in pixels of the image given
     presence: float  # the landmark model's confidence that its crop holds a person
+    ambiguous: bool = False  # another person scored within 15 % of this one: the photo may be about either
 
     def scaled(self, scale_x: float, scale_y: float) -> PoseResult:
         """The same result in another image's pixels (pose-input pixels -> full-image pixels)."""
-        return PoseResult(
-            self.people, tuple((x * scale_x, y * scale_y, vis) for x, y, vis in self.keypoints), self.presence
-        )
+        keypoints = tuple((x * scale_x, y * scale_y, vis) for x, y, vis in self.keypoints)
+        return dataclasses.replace(self, keypoints=keypoints)
 
 
 def prominence_order(detections: list[detector.Detection], image_size: tuple[int, int]) -> list[int]:
@@ -109,13 +112,15 @@ class PoseEngine:
         return landmarks.decode(raw, heatmap, roi), presence
 
     def estimate(self, image: Image.Image) -> PoseResult:
-        """Keypoints of the most prominent person in an RGB image; NoPersonFound when there is none.
+        """Keypoints of the person the photo is about, in an RGB image; NoPersonFound when there is none.
 
         People: the detector reports the most salient person and seldom a second one beside it, so when it
         finds one, a second pass runs with that person blanked out, on another thread while the landmark
         model runs (each interpreter releases the GIL). The count tells one person from several: three or
-        more may be counted as two. The keypoints are those of the most prominent person of the first pass;
-        if the landmark model rejects it (presence < 0.5), the next one is tried, then those of the second.
+        more may be counted as two. Candidates: the detections, the first pass's most prominent first, then the
+        second pass's; the landmark model looks at them until MAX_CANDIDATES are taken for a person (presence
+        >= 0.5), and the subject is chosen from their landmarks (`subject.choose_subject`). With one person
+        found, the landmark model runs once, as it would without a choice to make.
         """
         if image.mode != "RGB":
             image = image.convert("RGB")
@@ -137,28 +142,27 @@ class PoseEngine:
                 # landmark model (no GIL needed) rather than the crop's numpy passes (~1 ms, measured).
                 second_pass.append(self._second_pass.submit(self._count_pass, first, image.size))
 
-            candidates = [first[i] for i in prominence_order(first, image.size)]
+            ordered = [first[i] for i in prominence_order(first, image.size)]
             try:
-                result = self._first_accepted(rgbx, candidates, start_second_pass if len(first) == 1 else None)
+                looked = [self._look(rgbx, ordered[0], start_second_pass if len(first) == 1 else None)]
             finally:  # the detector must be idle before the lock is released
                 second = second_pass[0].result() if second_pass else []
-            if result is None:
-                result = self._first_accepted(rgbx, [second[i] for i in prominence_order(second, image.size)])
-        if result is None:
+            for candidate in ordered[1:] + [second[i] for i in prominence_order(second, image.size)]:
+                if sum(person.presence >= MIN_PRESENCE for person in looked) == MAX_CANDIDATES:
+                    break
+                looked.append(self._look(rgbx, candidate))
+        people = [person for person in looked if person.presence >= MIN_PRESENCE]
+        if not people:
             raise NoPersonFound()
-        points, presence = result
-        keypoints = tuple((float(x), float(y), float(vis)) for x, y, vis in points)
-        return PoseResult(len(first) + len(second), keypoints, presence)
+        choice = subject.choose_subject(people, image.size)
+        chosen = people[choice.index]
+        keypoints = tuple((float(x), float(y), float(vis)) for x, y, vis in chosen.keypoints)
+        return PoseResult(len(first) + len(second) - choice.repeats, keypoints, chosen.presence, choice.ambiguous)
 
-    def _first_accepted(self, rgbx: np.ndarray, candidates: list[detector.Detection], meanwhile=None):
-        """Landmarks and presence of the first candidate the landmark model takes for a person, or None;
-        `meanwhile()` runs once, just before the first candidate's landmark model."""
-        for candidate in candidates:
-            points, presence = self.landmarks(rgbx, landmarks.roi_from_detection(candidate), meanwhile)
-            meanwhile = None
-            if presence >= MIN_PRESENCE:
-                return points, presence
-        return None
+    def _look(self, rgbx: np.ndarray, detection: detector.Detection, meanwhile=None) -> subject.Candidate:
+        """The landmark model on one detection; `meanwhile()`, if given, runs between the crop and the model."""
+        points, presence = self.landmarks(rgbx, landmarks.roi_from_detection(detection), meanwhile)
+        return subject.Candidate(points, detection.score, presence)
 
 
 @functools.lru_cache(maxsize=8)

@@ -27,6 +27,7 @@ class Body:
     visibility: tuple[float, ...]  # all 33, as the pose model gave them
     up: Point  # unit vector from the hips towards the shoulders (image y grows downwards)
     torso: float | None  # shoulder centre to hip centre in px, measured or estimated; None if nothing to go by
+    photo_size: tuple[int, int]  # width, height: the body may go on past the photo's edges
 
     @property
     def across(self) -> Point:
@@ -57,6 +58,16 @@ class Body:
             origin[1] + (self.up[1] * up + self.across[1] * across) * t,
         )
 
+    def room_below(self, origin: Point) -> float:
+        """How far the photo reaches from `origin` towards the feet along the body's axis, in px (to its edge)."""
+        room = math.inf
+        for position, step, limit in zip(origin, (-self.up[0], -self.up[1]), self.photo_size, strict=True):
+            if step > 0:
+                room = min(room, (limit - position) / step)
+            elif step < 0:
+                room = min(room, -position / step)
+        return max(room, 0.0)
+
 
 def measure_body(keypoints: Sequence[Sequence[float]], image_size: tuple[int, int], min_visibility: float) -> Body:
     if len(keypoints) != kp.COUNT:
@@ -68,7 +79,9 @@ def measure_body(keypoints: Sequence[Sequence[float]], image_size: tuple[int, in
     for index, (x, y, visibility) in enumerate(keypoints):
         if visibility >= min_visibility and -slack_x <= x <= width + slack_x and -slack_y <= y <= height + slack_y:
             points[index] = (min(max(float(x), 0.0), width), min(max(float(y), 0.0), height))
-    body = Body(points=points, visibility=tuple(float(k[2]) for k in keypoints), up=(0.0, -1.0), torso=None)
+    body = Body(
+        points=points, visibility=tuple(float(k[2]) for k in keypoints), up=(0.0, -1.0), torso=None, photo_size=(width, height)
+    )
     return replace(body, up=_up_vector(body), torso=_torso_length(body))
 
 

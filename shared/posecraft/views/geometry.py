@@ -4,8 +4,9 @@ Rules, in order: a view whose keypoints are not visible is skipped with a reason
 recipe names, plus its margin, is grown to the aspect ratio (never stretched); the box is shifted into the image,
 then shrunk (keeping the ratio) if it is larger than the image, as long as it still holds the region itself; only
 when the image is too small to hold the region at that ratio does the box reach past the image (`padded`, still
-with the whole margin: the render fills that part with white). A view smaller than `min_side` is flagged
-low-resolution.
+with the whole margin: the render fills that part with white). A recipe's extension (the length view's legs cut
+by the photo's edge) is shown when the photo holds it without padding; otherwise the view is the largest box the
+photo holds around the region, reaching towards the feet. A view smaller than `min_side` is flagged low-resolution.
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class ViewBox:
     box: Box
     low_resolution: bool
     padded: bool = False  # the box reaches past the image: the image is too small for the view at its ratio
+    reach: str | None = None  # the length view: how far down the body it goes ("feet", "knees", "thighs", "hips")
 
     @property
     def width(self) -> int:
@@ -69,13 +71,31 @@ def _plan_view(recipe: ViewRecipe, body: Body, image_size: tuple[int, int], min_
         return SkippedView(recipe.label, recipe.title, f"needs {' and '.join(missing)}: not visible")
     if body.torso is None:
         return SkippedView(recipe.label, recipe.title, "needs the hips or both shoulders to measure the body: not visible")
-    region = _bounds(recipe.region(body), image_size)
-    margin = recipe.margin * body.torso
-    aspect = recipe.aspect if region[3] - region[1] >= region[2] - region[0] else recipe.aspect[::-1]
-    towards = _feet_side(body.up) if recipe.grow_towards_feet else (0, 0)
-    box, padded = fit_box(region, margin, aspect, image_size, towards)
+    region = recipe.region(body)
+    extended = (*region, *recipe.extension(body)) if recipe.extension else region
+    box, padded = _frame(recipe, body, extended, image_size, recipe.grow_towards_feet)
+    if padded and extended != region:
+        # The photo cannot hold the body down to its edge at this ratio (a 3/4 shot in a narrow photo): rather than
+        # pad, the largest view the photo holds, with the region and its margin, reaching towards the feet.
+        box, padded = _frame(recipe, body, region, image_size, towards_feet=True, fill=True)
     low_resolution = min(box[2] - box[0], box[3] - box[1]) < min_side
-    return ViewBox(recipe.label, recipe.title, box, low_resolution, padded)
+    reach = recipe.reach(body) if recipe.reach else None
+    return ViewBox(recipe.label, recipe.title, box, low_resolution, padded, reach)
+
+
+def _frame(
+    recipe: ViewRecipe,
+    body: Body,
+    points: Sequence[Point],
+    image_size: tuple[int, int],
+    towards_feet: bool,
+    fill: bool = False,
+) -> tuple[Box, bool]:
+    """fit_box for the region the points span, with the recipe's margin and ratio (turned for a wide region)."""
+    region = _bounds(points, image_size)
+    margin = recipe.margin * (body.torso or 0.0)
+    aspect = recipe.aspect if region[3] - region[1] >= region[2] - region[0] else recipe.aspect[::-1]
+    return fit_box(region, margin, aspect, image_size, _feet_side(body.up) if towards_feet else (0, 0), fill)
 
 
 def fit_box(
@@ -84,11 +104,13 @@ def fit_box(
     aspect: tuple[int, int],
     image_size: tuple[int, int],
     towards: tuple[int, int] = (0, 0),
+    fill: bool = False,
 ) -> tuple[Box, bool]:
     """The box for a region: (x0, y0, x1, y1) with width:height exactly `aspect`, and whether it is padded.
 
     Grows region+margin to the ratio around its centre (or, along an axis where `towards` is -1 or +1, all to
-    that side) and shifts it into the image; if that is larger than the image, the largest box of the ratio that
+    that side) and shifts it into the image; with `fill`, it grows on to the largest box of the ratio that the
+    image holds (as much of the photo around the region as the ratio allows). If that is larger than the image, the largest box of the ratio that
     fits, placed on the region; if even that cannot hold the region, the smallest box of the ratio that holds the
     region and its whole margin with the white shared equally on both sides, along an axis where it is larger than
     the image (padded).
@@ -103,7 +125,8 @@ def fit_box(
     wanted = max(1, -(-(mx1 - mx0) // aw), -(-(my1 - my0) // ah))
     largest = min(width // aw, height // ah)
     if wanted <= largest:
-        box_w, box_h = wanted * aw, wanted * ah
+        units = largest if fill else wanted
+        box_w, box_h = units * aw, units * ah
         left = _grown_start(mx0, box_w - (mx1 - mx0), towards[0])
         top = _grown_start(my0, box_h - (my1 - my0), towards[1])
         left, top = min(max(left, 0), width - box_w), min(max(top, 0), height - box_h)

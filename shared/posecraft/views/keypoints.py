@@ -17,6 +17,7 @@ SHOULDERS = (LEFT_SHOULDER, RIGHT_SHOULDER)
 LEFT_ARM = (11, 13, 15)  # shoulder, elbow, wrist
 RIGHT_ARM = (12, 14, 16)
 HIPS = (23, 24)
+KNEES = (25, 26)
 FEET = (27, 28, 29, 30, 31, 32)  # ankles, heels, foot index
 
 CONNECTIONS = (

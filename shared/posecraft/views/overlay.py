@@ -48,7 +48,8 @@ def draw_overlay(
             continue
         colour = BOX_COLOURS.get(plan.label, OTHER_BOX_COLOUR)
         draw.rectangle(plan.box, outline=colour, width=unit)
-        caption = plan.title + (" (low resolution)" if plan.low_resolution else "") + (" (padded)" if plan.padded else "")
+        caption = plan.title + (f" (to the {plan.reach})" if plan.reach else "")
+        caption += (" (low resolution)" if plan.low_resolution else "") + (" (padded)" if plan.padded else "")
         x, y = max(plan.box[0], 0) + unit, max(plan.box[1], 0) + unit
         left, top, right, bottom = draw.textbbox((x, y), caption, font=font)
         while any(left < r and x0 < right and top < b and t < bottom for x0, t, r, b in captions):

@@ -8,6 +8,7 @@ turns a recipe into a box.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -38,14 +39,22 @@ class ViewRecipe:
     # Where growing to the ratio adds room along the body: both ends alike, or all of it towards the feet (more
     # garment, less face).
     grow_towards_feet: bool = False
+    # Points the view also shows when the photo holds them without padding (the rest of a body its edge cuts).
+    extension: Callable[[Body], tuple[Point, ...]] | None = None
+    # How far down the body the view reaches, in a word ("feet", "knees", ...), for those who sort the views.
+    reach: Callable[[Body], str] | None = None
 
 
 A_SHOULDER = Requirement("a shoulder", ((kp.LEFT_SHOULDER,), (kp.RIGHT_SHOULDER,)))
 BOTH_SHOULDERS = Requirement("both shoulders", (kp.SHOULDERS,))
 THE_MOUTH = Requirement("the mouth", ((kp.MOUTH[0],), (kp.MOUTH[1],)))
-ONE_ARM = Requirement("the shoulder, elbow and wrist of one arm", (kp.LEFT_ARM, kp.RIGHT_ARM))
+ONE_ARM = Requirement("the shoulder and elbow of one arm", (kp.LEFT_ARM[:2], kp.RIGHT_ARM[:2]))
 THE_HIPS = Requirement("the hips", ((kp.HIPS[0],), (kp.HIPS[1],)))
-THE_FEET = Requirement("the ankles or feet", tuple((i,) for i in kp.FEET))
+
+# Hip joints to the soles, in torso lengths (adult): an edge closer than this below the hips cuts the legs.
+LEG_LENGTH = 1.8
+# Photo below the hip joints, in torso lengths, from which a length view shows the thighs rather than the hips.
+THIGHS_SHOWN = 0.25
 
 
 def _visible(body: Body, indices: Iterable[int]) -> list[Point]:
@@ -61,15 +70,17 @@ def neck_region(body: Body) -> tuple[Point, ...]:
 
 
 def sleeve_region(body: Body) -> tuple[Point, ...]:
-    """The better-visible arm, shoulder to wrist (ties go to the longer arm in the picture: it faces the camera)."""
-    arms = [arm for arm in (kp.LEFT_ARM, kp.RIGHT_ARM) if body.visible(*arm)]
+    """The better-visible arm, shoulder to elbow and on to the wrist when the wrist is seen (a short sleeve ends at
+    the elbow). Ties go to the longer arm in the picture: it faces the camera."""
+    arms = [arm for arm in (kp.LEFT_ARM, kp.RIGHT_ARM) if body.visible(*arm[:2])]
 
     def clarity(arm: tuple[int, ...]) -> tuple[float, float]:
         shown = sum(body.visibility[i] for i in arm) / len(arm)
-        s, e, w = (body.points[i] for i in arm)
-        return (round(shown, 1), math.dist(s, e) + math.dist(e, w))
+        points = _visible(body, arm)
+        return (round(shown, 1), sum(math.dist(a, b) for a, b in itertools.pairwise(points)))
 
-    return tuple(body.points[i] for i in max(arms, key=clarity))
+    best = max(arms, key=clarity)
+    return tuple(_visible(body, best))
 
 
 def zoom_region(body: Body) -> tuple[Point, ...]:
@@ -96,12 +107,39 @@ def waist_region(body: Body) -> tuple[Point, ...]:
 
 
 def length_region(body: Body) -> tuple[Point, ...]:
-    """The whole garment length: the whole person, from above the head to the feet."""
+    """The whole person the photo holds: every visible keypoint and the crown (cut by the top edge, if the photo cuts
+    the head)."""
     points = list(body.points.values())
     head = body.centre((kp.NOSE,)) or body.centre(kp.MOUTH)
     if head:
         points.append(body.along(head, up=0.3))  # the crown is about this far above the nose
     return tuple(points)
+
+
+def legs_past_the_edge(body: Body) -> tuple[Point, ...]:
+    """Where the photo's edge cuts the legs, below the hips, when the feet are not seen because the photo ends
+    before them (a 3/4 shot): the length view goes on down to that edge. Nothing when the feet are seen, or when the
+    edge lies past where the feet would be (they are hidden, not cut)."""
+    if any(i in body.points for i in kp.FEET):
+        return ()
+    hips = body.middle(kp.HIPS)
+    room = body.room_below(hips)
+    torso = body.torso or 0.0
+    if torso == 0.0 or room > LEG_LENGTH * torso:
+        return ()
+    return (body.along(hips, up=-room / torso),)
+
+
+def length_reach(body: Body) -> str:
+    """The lowest part of the body the length view shows: feet, knees, thighs (the photo goes on below the hips,
+    a 3/4 shot cut at the thigh) or hips."""
+    if any(i in body.points for i in kp.FEET):
+        return "feet"
+    if any(i in body.points for i in kp.KNEES):
+        return "knees"
+    if body.room_below(body.middle(kp.HIPS)) >= THIGHS_SHOWN * (body.torso or 0.0):
+        return "thighs"
+    return "hips"
 
 
 DEFAULT_RECIPES: tuple[ViewRecipe, ...] = (
@@ -111,7 +149,10 @@ DEFAULT_RECIPES: tuple[ViewRecipe, ...] = (
     ViewRecipe("sleeve", "Sleeve View", (ONE_ARM,), sleeve_region, margin=0.2, aspect=(3, 4)),
     ViewRecipe("zoom", "Zoomed View", (A_SHOULDER, THE_HIPS), zoom_region, margin=0.15, aspect=(3, 4)),
     ViewRecipe("waist", "Waist View", (A_SHOULDER, THE_HIPS), waist_region, margin=0.15, aspect=(1, 1)),
-    ViewRecipe("length", "Length View", (A_SHOULDER, THE_FEET), length_region, margin=0.1, aspect=(3, 4)),
+    ViewRecipe(
+        "length", "Length View", (A_SHOULDER, THE_HIPS), length_region, margin=0.1, aspect=(3, 4),
+        extension=legs_past_the_edge, reach=length_reach,
+    ),
 )
 
 

@@ -35,6 +35,7 @@ class RenderedView:
     box: Box  # where the view was cut from, in the full-size image
     low_resolution: bool
     padded: bool = False
+    reach: str | None = None  # the length view: how far down the body it goes (see ViewBox)
 
 
 def render_views(
@@ -74,6 +75,7 @@ def _render_one(image: Image.Image, view: ViewBox, fmt: str, quality: int, upsca
         box=view.box,
         low_resolution=view.low_resolution,
         padded=view.padded,
+        reach=view.reach,
     )
 
 

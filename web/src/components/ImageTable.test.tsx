@@ -47,6 +47,30 @@ describe("ImageTable", () => {
     expect(within(rowOf(6)).getByText("low resolution")).toBeInTheDocument();
   });
 
+  it("says under the length view's thumbnail how far down the body it goes, and nowhere else", () => {
+    const shots = processed(20).shots.map((candidate) => (candidate.label === "length" ? { ...candidate, reach: "thighs" as const } : candidate));
+    renderTable([row(processed(20, { shots })), row(processed(21))]);
+    const cells = within(rowOf(20)).getAllByRole("cell");
+    expect(cells[7]).toHaveTextContent("down to the thighs");
+    expect(cells.slice(0, 7).some((cell) => /down to|head to/.test(cell.textContent ?? ""))).toBe(false);
+    expect(within(rowOf(21)).getAllByRole("cell")[7]).toHaveTextContent("head to feet");
+  });
+
+  it("marks a padded view, and only that one", () => {
+    const shots = processed(22).shots.map((candidate) => (candidate.label === "length" ? { ...candidate, padded: true } : candidate));
+    renderTable([row(processed(22, { shots }))]);
+    const cells = within(rowOf(22)).getAllByRole("cell");
+    expect(within(cells[7]).getByText("padded")).toHaveClass("badge");
+    expect(within(rowOf(22)).getAllByText("padded")).toHaveLength(1);
+  });
+
+  it("warns when the photo holds several people and the views may be of the wrong one", () => {
+    renderTable([row(processed(23, { people: 2, ambiguous: true })), row(processed(24, { people: 2 }))]);
+    expect(within(rowOf(23)).getByText("several people: check the views")).toBeInTheDocument();
+    expect(within(rowOf(24)).queryByText("several people: check the views")).toBeNull();
+    expect(within(rowOf(24)).getByText("2 people in the photo")).toBeInTheDocument();
+  });
+
   it("shows a failed image with its reason", () => {
     renderTable([row(record({ id: 7, status: "failed", error: "no person found in the image" }))]);
     const tr = rowOf(7);

@@ -10,11 +10,19 @@ import {
 } from "@tanstack/react-table";
 import { useMemo, useState } from "react";
 import type { ImageRow } from "../useImages";
-import type { Status } from "../types";
+import type { Reach, Status } from "../types";
 import { VIEWS } from "../views";
 import type { OpenImage } from "./Lightbox";
 
 const STATUS_TEXT: Record<Status, string> = { pending: "Pending", processed: "Processed", failed: "Failed" };
+
+/** Under the length view's thumbnail: how far down the body it goes, so a full-length view tells from a 3/4 one. */
+const REACH_TEXT: Record<Reach, string> = {
+  feet: "head to feet",
+  knees: "down to the knees",
+  thighs: "down to the thighs",
+  hips: "down to the hips",
+};
 
 /** A URL the browser can show: the record's url is the pasted address or the uploaded original under /media/. */
 const isDisplayable = (url: string) => /^(https?:\/\/|\/)/i.test(url);
@@ -59,6 +67,11 @@ function StatusCell({ row }: { row: ImageRow }) {
       {row.status === "processed" && row.people !== null && row.people > 1 && (
         <p className="note">{row.people} people in the photo</p>
       )}
+      {row.status === "processed" && row.ambiguous && (
+        <p className="note note-warn" title="Another person in the photo is as likely to be its subject as the one the views show">
+          several people: check the views
+        </p>
+      )}
     </div>
   );
 }
@@ -71,6 +84,12 @@ function ViewCell({ row, label, onOpen }: { row: ImageRow; label: (typeof VIEWS)
         <Thumbnail image={{ url: shot.url, label: label.title, imageId: row.id, width: shot.width, height: shot.height }} onOpen={onOpen} />
         <figcaption>
           {shot.width} × {shot.height}
+          {shot.reach && <span className="reach">{REACH_TEXT[shot.reach]}</span>}
+          {shot.padded && (
+            <span className="badge badge-warn" title="The photo was too small for this view: white fills the part past its edge">
+              padded
+            </span>
+          )}
           {shot.lowResolution && (
             <span className="badge badge-warn" title="The cut is smaller than a catalogue view should be">
               low resolution

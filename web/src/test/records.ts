@@ -4,7 +4,7 @@ import { VIEWS } from "../views";
 
 export function shot(label: ViewLabel, overrides: Partial<Shot> = {}): Shot {
   const title = VIEWS.find((view) => view.label === label)!.title;
-  return { label, title, url: `/media/posecraft/views/${label}.jpg`, width: 640, height: 800, box: [0, 0, 640, 800], lowResolution: false, ...overrides };
+  return { label, title, url: `/media/posecraft/views/${label}.jpg`, width: 640, height: 800, box: [0, 0, 640, 800], lowResolution: false, padded: false, reach: label === "length" ? "feet" : null, ...overrides };
 }
 
 export function record(overrides: Partial<ImageRecord> & { id: number }): ImageRecord {
@@ -14,6 +14,7 @@ export function record(overrides: Partial<ImageRecord> & { id: number }): ImageR
     shots: [],
     skipped: [],
     people: null,
+    ambiguous: false,
     error: null,
     createdAt: "2026-11-28T16:00:00Z",
     updatedAt: "2026-11-28T16:00:00Z",
