@@ -17,7 +17,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         "mongodb": ingest.repository.ping,
         "redis": ingest.queue.ping,
         "s3": ingest.storage.ping,
-    })
+    }, api_keys=ingest.repository.api_keys())
 
     from ingest_service.routes import bp
 

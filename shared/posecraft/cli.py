@@ -1,6 +1,6 @@
 """`posecraft views [--out DIR] [--json] [--debug] PHOTO...`: the worker's pipeline on local files, no services.
 (`posecraft migrate` rewrites the image records of an older schema in MONGO_URL's database; the services also do
-it when they start.)
+it when they start. `posecraft keys create NAME | list | revoke NAME` manages the API keys.)
 `posecraft check [--no-pose]`: the settings of this environment checked as every process checks them at start.
 
 Each photo's views go to DIR/<photo name>/<label>.jpg (.webp with VIEW_FORMAT=webp; overlay.png with --debug). With --json, one JSON
@@ -130,7 +130,35 @@ def migrate_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"views": views_command, "migrate": migrate_command}
+def keys_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`keys create NAME` prints the new key alone on its last line; `keys list`; `keys revoke NAME`."""
+    from posecraft.repository import ImageRepository, KeyExists
+
+    repository = ImageRepository.from_settings(settings)
+    keys = repository.api_keys()
+    try:
+        if args.action == "create":
+            key = keys.create(args.name)
+            print(f"API key {args.name!r} created; it is shown only now, keep it somewhere safe:")
+            print(key)
+        elif args.action == "list":
+            for stored in keys.list():
+                used = stored.last_used_at.isoformat(timespec="seconds") if stored.last_used_at else "never"
+                print(f"{stored.name}\tcreated {stored.created_at.isoformat(timespec='seconds')}\tlast used {used}")
+        elif not keys.revoke(args.name):
+            print(f"posecraft: no key named {args.name!r}", file=sys.stderr)
+            return 1
+        else:
+            print(f"API key {args.name!r} revoked; every service refuses it within seconds")
+    except (PoseCraftError, KeyExists) as error:
+        print(f"posecraft: {getattr(error, 'reason', error)}", file=sys.stderr)
+        return 1
+    finally:
+        repository.close()
+    return 0
+
+
+COMMANDS = {"views": views_command, "migrate": migrate_command, "keys": keys_command}
 
 
 def _print_problems(problems: list[str]) -> None:
@@ -163,6 +191,11 @@ def build_parser() -> argparse.ArgumentParser:
     views.add_argument("--json", action="store_true", help="print one JSON object per photo on stdout")
     views.add_argument("--debug", action="store_true", help="also write overlay.png: the skeleton and the view boxes")
     commands.add_parser("migrate", help="rewrite image records of an older schema (MONGO_URL, MONGO_DB)")
+    keys = commands.add_parser("keys", help="API keys: create, list, revoke (MONGO_URL, MONGO_DB)")
+    key_actions = keys.add_subparsers(dest="action", required=True)
+    key_actions.add_parser("create", help="make a key and print it (only its hash is stored)").add_argument("name")
+    key_actions.add_parser("list", help="the keys' names, creation and last use (never the keys)")
+    key_actions.add_parser("revoke", help="refuse a key from now on").add_argument("name")
     check = commands.add_parser(
         "check", help="check the settings of this environment without starting anything",
         description="Check every setting (environment variables) as the services and the worker do at start; "

@@ -82,6 +82,11 @@ class Settings:
 
     # --- HTTP -----------------------------------------------------------------------------------
     cors_origins: tuple[str, ...] = ()
+    # Every /api route but health and sign-in needs an API key or a signed-in session (docs/OPERATING.md, "Access").
+    # Off for `make up`, which serves 127.0.0.1 only; on in .env.example, compose and the Kubernetes manifests.
+    auth_required: bool = False
+    # Hours a signed-in session on the page lasts.
+    session_hours: float = 12.0
 
     # --- logging (JSON lines from the services and the worker) ------------------------------------
     log_level: str = "INFO"
@@ -267,7 +272,7 @@ _RULES: dict[str, tuple[Callable[[Any], str | None], str]] = {
     "s3_secret_key": (_when(bool), "a non-empty key"),
     "s3_region": (_when(bool), "a region name, e.g. us-east-1"),
     "queue_name": (_when(bool), "a non-empty queue name"),
-    "queue_visibility_timeout": (_when(lambda v: v > 0), "seconds, above 0 (and above the longest job)"),
+    "queue_visibility_timeout": (_when(lambda v: v > 0), "seconds, above 0"),
     "job_max_attempts": (_when(lambda v: v >= 1), "a whole number of tries, 1 or more"),
     "job_retry_delay": (_when(lambda v: v >= 0), "seconds, 0 or more"),
     "worker_metrics_port": (_when(lambda v: v == 0 or _port(v)), "a port from 1 to 65535, or 0 for none"),
@@ -283,6 +288,7 @@ _RULES: dict[str, tuple[Callable[[Any], str | None], str]] = {
     "fetch_allowed_ports": (_when(lambda v: all(_port(p) for p in v)), "comma-separated ports from 1 to 65535"),
     "cors_origins": (_when(lambda v: all(_origin(o) for o in v)),
                      "comma-separated origins like https://shop.example.com or http://localhost:5173 (no path), or *"),
+    "session_hours": (_when(lambda v: v > 0), "hours, above 0"),
     "log_level": (_when(lambda v: v.upper() in _LOG_LEVELS), f"one of {', '.join(_LOG_LEVELS)}"),
     "pose_model": (_one_of(_pose_models), ""),
     "pose_runtime": (_one_of(_pose_runtimes), ""),

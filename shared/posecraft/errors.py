@@ -75,6 +75,14 @@ class ImageNotFound(PoseCraftError):
     """No image record has the id asked for."""
 
 
+class NotAuthenticated(PoseCraftError):
+    """No API key or session, or one that is wrong, revoked or expired."""
+
+
+class Forbidden(PoseCraftError):
+    """A request the credentials it carries may not make (a cross-site request riding the session cookie)."""
+
+
 class UnsupportedContentType(PoseCraftError):
     """A request body of a Content-Type the endpoint does not take."""
 

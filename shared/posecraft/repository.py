@@ -6,8 +6,11 @@ the indexes (`identity` unique: one record per uploaded file or submitted URL).
 """
 from __future__ import annotations
 
+import base64
 import logging
+import secrets
 import threading
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +26,7 @@ from pymongo.errors import (
 )
 from pymongo.write_concern import WriteConcern
 
+from posecraft.auth import ApiKey, key_hash, new_key
 from posecraft.config import Settings
 from posecraft.errors import ServiceUnavailable, unavailable_when
 from posecraft.records import Record, Shot, Skipped, Source, Status, migrate_document, upload_identity
@@ -76,6 +80,7 @@ def _direct_connection(mongo_url: str) -> dict:
 class ImageRepository:
     def __init__(self, client: MongoClient, db_name: str, bucket: str):
         self._client = client
+        self._db_name = db_name
         db = client.get_database(db_name, write_concern=WriteConcern(w=1, j=True))
         self._images = db["images"]
         self._counters = db["counters"]
@@ -97,6 +102,10 @@ class ImageRepository:
 
     def close(self) -> None:
         self._client.close()
+
+    def api_keys(self) -> ApiKeyRepository:
+        """The API keys, on this repository's connection."""
+        return ApiKeyRepository(self._client, self._db_name)
 
     def ensure_prepared(self) -> None:
         """`prepare()` once per process, on first use: a service may start before MongoDB is up."""
@@ -274,3 +283,75 @@ class ImageRepository:
             return_document=ReturnDocument.AFTER,
         )
         return int(doc["attempts"]) if doc else 0
+
+
+@dataclass(frozen=True)
+class StoredKey:
+    """An API key as `posecraft keys list` shows it: never the key itself."""
+
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class KeyExists(Exception):
+    """`keys create` with a name already taken."""
+
+
+class ApiKeyRepository:
+    """API keys (collection `api_keys`: {_id: name, hash, createdAt, lastUsedAt}) and the session-signing secret
+    (collection `secrets`), beside the image records in the same database."""
+
+    # A key's last use is written at most this often: a busy client must not turn every request into a write.
+    LAST_USE_EVERY = 60.0
+
+    def __init__(self, client: MongoClient, db_name: str):
+        db = client.get_database(db_name, write_concern=WriteConcern(w=1, j=True))
+        self._keys = db["api_keys"]
+        self._secrets = db["secrets"]
+        self._last_use_written: dict[str, float] = {}
+
+    @_unavailable
+    def create(self, name: str) -> str:
+        """A new key for `name`, returned once: only its hash is stored."""
+        key = new_key()
+        try:
+            self._keys.insert_one({"_id": name, "hash": key_hash(key), "createdAt": _now(), "lastUsedAt": None})
+        except DuplicateKeyError:
+            raise KeyExists(f"a key named {name!r} exists: revoke it first, or choose another name") from None
+        return key
+
+    @_unavailable
+    def list(self) -> list[StoredKey]:
+        return [StoredKey(doc["_id"], doc["createdAt"], doc.get("lastUsedAt"))
+                for doc in self._keys.find().sort("createdAt", ASCENDING)]
+
+    @_unavailable
+    def revoke(self, name: str) -> bool:
+        return self._keys.delete_one({"_id": name}).deleted_count == 1
+
+    @_unavailable
+    def find(self, hash: str) -> ApiKey | None:
+        doc = self._keys.find_one({"hash": hash})
+        if doc is None:
+            return None
+        now = time.monotonic()
+        if now - self._last_use_written.get(doc["_id"], -self.LAST_USE_EVERY) >= self.LAST_USE_EVERY:
+            self._last_use_written[doc["_id"]] = now
+            self._keys.update_one({"_id": doc["_id"]}, {"$set": {"lastUsedAt": _now()}})
+        return ApiKey(doc["_id"], doc["hash"])
+
+    @_unavailable
+    def session_secret(self) -> bytes:
+        """The secret sessions are signed with: made by the first process that asks, then shared by all."""
+        made = base64.b64encode(secrets.token_bytes(32)).decode()
+        for _ in range(3):
+            try:
+                doc = self._secrets.find_one_and_update(
+                    {"_id": "session"}, {"$setOnInsert": {"value": made}}, upsert=True,
+                    return_document=ReturnDocument.AFTER)
+            except DuplicateKeyError:
+                continue  # two first-ever upserts raced: read the winner's
+            if doc is not None:
+                return base64.b64decode(doc["value"])
+        raise ServiceUnavailable("MongoDB did not hand out the session secret; try again")

@@ -22,14 +22,17 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from werkzeug.exceptions import HTTPException
 
 from posecraft import logs
+from posecraft.auth import SESSION_COOKIE, Gate, KeyStore, RequestCredentials
 from posecraft.config import Settings
 from posecraft.errors import (
+    Forbidden,
     ImageNotFound,
     ImageTooLarge,
     InvalidBatch,
     InvalidImage,
     InvalidURL,
     MalformedRequest,
+    NotAuthenticated,
     PoseCraftError,
     ServiceUnavailable,
     UnsafeURL,
@@ -53,6 +56,8 @@ HTTP_STATUS: dict[type[PoseCraftError], int] = {
     InvalidBatch: 400,
     InvalidURL: 400,
     UnsafeURL: 400,
+    NotAuthenticated: 401,
+    Forbidden: 403,
     ImageNotFound: 404,
     InvalidImage: 415,
     UnsupportedContentType: 415,
@@ -82,6 +87,8 @@ def error_response(status: int, reason: str, **extra):
     response.status_code = status
     if status == 503:
         response.headers["Retry-After"] = "5"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="posecraft"'
     return response
 
 
@@ -182,7 +189,63 @@ def service_settings(settings: Settings | None) -> Settings:
     return settings
 
 
-def init_api(app: Flask, settings: Settings, service: str, checks: dict[str, Callable[[], None]]) -> None:
+def _credentials() -> RequestCredentials:
+    scheme = request.headers.get("X-Forwarded-Proto", request.scheme)
+    return RequestCredentials(
+        method=request.method, authorization=request.headers.get("Authorization"),
+        api_key=request.headers.get("X-API-Key"), session_cookie=request.cookies.get(SESSION_COOKIE),
+        origin=request.headers.get("Origin"), fetch_site=request.headers.get("Sec-Fetch-Site"),
+        own_origin=f"{scheme}://{request.host}",
+    )
+
+
+def _access_blueprint(gate: Gate, settings: Settings) -> Blueprint:
+    """Sign-in and sign-out for the page, the check for nginx's auth_request on private media, and (with
+    auth_required) the check in front of every other /api route."""
+    bp = Blueprint("access", __name__)
+    open_routes = {("POST", "/api/session"), ("DELETE", "/api/session")}
+
+    if settings.auth_required:
+        @bp.before_app_request
+        def require_credentials():
+            if not request.path.startswith("/api/") or request.method == "OPTIONS":
+                return None  # health, metrics, and CORS preflights (which carry no credentials)
+            if (request.method, request.path) in open_routes:
+                return None
+            g.caller = gate.check(_credentials())
+            return None
+
+    @bp.post("/api/session")
+    def sign_in():
+        body = request.get_json(silent=True)
+        name, cookie = gate.sign_in(body.get("key") if isinstance(body, dict) else None)
+        response = jsonify({"signedIn": True, "key": name})
+        secure = request.headers.get("X-Forwarded-Proto", request.scheme) == "https"
+        response.set_cookie(SESSION_COOKIE, cookie, max_age=gate.session_seconds, httponly=True, secure=secure,
+                            samesite="Strict", path="/")
+        return response
+
+    @bp.delete("/api/session")
+    def sign_out():
+        response = Response(status=204)
+        response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="Strict")
+        return response
+
+    @bp.get("/api/session")
+    def whoami():
+        caller = g.get("caller")
+        return jsonify({"authRequired": settings.auth_required, "key": caller.key_name if caller else None})
+
+    @bp.get("/api/media-access")
+    def media_access():
+        """204 when the request may read private media (nginx asks this before serving an uploaded original)."""
+        return Response(status=204)
+
+    return bp
+
+
+def init_api(app: Flask, settings: Settings, service: str, checks: dict[str, Callable[[], None]],
+             api_keys: KeyStore) -> None:
     """The shared behaviour of a PoseCraft API service."""
     app.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes
     # One size limit: a multipart text field may be as large as the body (Werkzeug's own default is 500 kB,
@@ -194,6 +257,7 @@ def init_api(app: Flask, settings: Settings, service: str, checks: dict[str, Cal
     app.register_error_handler(HTTPException, _handle_http_error)
     app.register_error_handler(PoseCraftError, _handle_domain_error)
     app.register_error_handler(Exception, _handle_unexpected)
+    app.register_blueprint(_access_blueprint(Gate(api_keys, settings.session_hours), settings))
     app.register_blueprint(health_blueprint(checks))
     app.register_blueprint(_metrics_blueprint(service))
     spec = openapi_spec(settings)

@@ -16,7 +16,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["repository"] = repository
     app.extensions["settings"] = settings
     app.extensions["media_links"] = MediaLinks.from_settings(settings)
-    init_api(app, settings, service="status", checks={"mongodb": repository.ping})
+    init_api(app, settings, service="status", checks={"mongodb": repository.ping}, api_keys=repository.api_keys())
 
     from status_service.routes import bp
 

@@ -124,7 +124,7 @@ def test_posecraft_check_prints_every_problem_and_exits_1(monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert out == ""
     assert err.splitlines() == [
-        "posecraft: QUEUE_VISIBILITY_TIMEOUT=0: seconds, above 0 (and above the longest job)",
+        "posecraft: QUEUE_VISIBILITY_TIMEOUT=0: seconds, above 0",
         "posecraft: VIEW_FORMAT='png': one of jpeg, webp",
     ]
 
