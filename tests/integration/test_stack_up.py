@@ -11,7 +11,9 @@ import threading
 
 import requests
 
-from posecraft.devstack import Ports, port_open, settings_env
+from posecraft.devstack import Ports
+from posecraft.devstack.configs import settings_env
+from posecraft.devstack.probes import port_open
 
 
 def test_up_prints_its_url_serves_the_api_there_and_ctrl_c_stops_every_process_it_started(settings, tmp_path):

@@ -1,0 +1,95 @@
+"""One managed process: started in its own process group, waited for until its readiness probe answers, stopped with
+its stop signal, killed -9 with whatever it forked."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from posecraft.config import REPO_ROOT
+
+
+class StackError(RuntimeError):
+    """A process of the stack could not be started or did not become ready (the message says which and why)."""
+
+
+@dataclass
+class ManagedProcess:
+    """A child process with a readiness check, stopped and killed by its PID (its own process group)."""
+
+    name: str
+    argv: list[str]
+    env: Mapping[str, str]
+    log_path: Path
+    ready: Callable[[], bool]
+    cwd: Path = REPO_ROOT
+    stop_signal: int = signal.SIGTERM
+    ready_timeout: float = 60.0
+    # For a process with no port to probe: ready once it has stayed up this long (an import error shows at once).
+    settle: float = 0.0
+    popen: subprocess.Popen | None = field(default=None, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return self.popen is not None and self.popen.poll() is None
+
+    def start(self) -> None:
+        if self.running:
+            return
+        with open(self.log_path, "ab") as log:
+            log.write(f"\n--- {time.strftime('%H:%M:%S')} starting: {' '.join(self.argv)}\n".encode())
+            log.flush()
+            popen = self.popen = subprocess.Popen(
+                self.argv, cwd=self.cwd, env=dict(self.env), stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT, start_new_session=True,  # its own group: Ctrl-C reaches only us
+            )
+        deadline = time.monotonic() + self.ready_timeout
+        while not self.ready():
+            if popen.poll() is not None:
+                raise StackError(f"{self.name} exited with code {popen.returncode} while starting; "
+                                 f"last lines of {self.log_path}:\n{self.log_tail()}")
+            if time.monotonic() > deadline:
+                self.kill()
+                raise StackError(f"{self.name} was not ready after {self.ready_timeout:.0f} s; "
+                                 f"last lines of {self.log_path}:\n{self.log_tail()}")
+            time.sleep(0.05)
+        time.sleep(self.settle)
+        if popen.poll() is not None:
+            raise StackError(f"{self.name} exited with code {popen.returncode} right after starting; "
+                             f"last lines of {self.log_path}:\n{self.log_tail()}")
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """Ask it to stop (its stop signal), then kill its group if it has not stopped within `timeout`."""
+        popen = self.popen
+        if popen is None or popen.poll() is not None:
+            return
+        os.kill(popen.pid, self.stop_signal)
+        try:
+            popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self._kill_leftovers(popen)
+
+    def kill(self) -> None:
+        """kill -9 the process and whatever it forked (a crash, as the fault tests need)."""
+        if self.popen is None:
+            return
+        self._kill_leftovers(self.popen)
+        self.popen.wait()
+
+    @staticmethod
+    def _kill_leftovers(popen: subprocess.Popen) -> None:
+        try:
+            os.killpg(popen.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"
