@@ -1,10 +1,14 @@
 """The ports of one stack: the fixed ones of `make up`, or free ones so that tests and benchmarks run side by side."""
 from __future__ import annotations
 
+import random
 import socket
 from collections.abc import Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
+from pathlib import Path
+
+from posecraft.devstack.process import StackError
 
 
 @dataclass(frozen=True)
@@ -34,13 +38,36 @@ class Ports:
 
     @classmethod
     def free(cls) -> Ports:
-        """Ports the kernel reports free right now (all held open at once, so no two are the same)."""
+        """Ports free right now, each held open until all are chosen (so no two are the same), taken outside the
+        kernel's range for outgoing connections: a port in that range may be taken by any program's outgoing
+        connection before the server starts, and one such a connection left in TIME_WAIT cannot be bound at all
+        (SeaweedFS, with ten ports, failed to start in most runs on a busy machine)."""
         count = 6 + len(cls.SEAWEED_FLAGS)
+        low, high = _outgoing_range()
+        fixed = cls.fixed()
+        make_up = {fixed.nginx, fixed.ingest, fixed.status, fixed.redis, fixed.mongo, fixed.s3, *fixed.seaweed.values()}
+        candidates = [port for port in range(20000, 65536) if not low <= port <= high and port not in make_up]
         with ExitStack() as held:
-            ports = []
-            for _ in range(count):
+            ports: list[int] = []
+            for port in random.sample(candidates, len(candidates)):
                 sock = held.enter_context(socket.socket())
-                sock.bind(("127.0.0.1", 0))
-                ports.append(sock.getsockname()[1])
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                ports.append(port)
+                if len(ports) == count:
+                    break
+        if len(ports) < count:
+            raise StackError(f"only {len(ports)} of the {count} ports a stack needs are free outside {low}-{high}")
         nginx, ingest, status, redis, mongo, s3, *seaweed = ports
         return cls(nginx, ingest, status, redis, mongo, s3, dict(zip(cls.SEAWEED_FLAGS, seaweed, strict=True)))
+
+
+def _outgoing_range() -> tuple[int, int]:
+    """The ports the kernel picks from for outgoing connections (Linux's default when it does not say)."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
