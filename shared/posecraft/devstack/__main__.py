@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import signal
 import sys
-import time
 from pathlib import Path
 
 from posecraft.config import REPO_ROOT
@@ -12,6 +11,7 @@ from posecraft.devstack.configs import WEB_DIST
 from posecraft.devstack.probes import port_open
 from posecraft.devstack.process import StackError
 from posecraft.devstack.stack import APPS, DevStack
+from posecraft.devstack.supervisor import Supervisor
 
 
 def up(nginx_port: int, run_dir: Path) -> int:
@@ -32,17 +32,11 @@ def up(nginx_port: int, run_dir: Path) -> int:
         if not WEB_DIST.joinpath("index.html").exists():
             print("the web page is not built (web/dist): `make up` builds it with npm")
         print(f"PoseCraft is running at {stack.base_url}  (data in {stack.data_dir}, logs in {stack.run_dir})")
-        print("Ctrl-C stops everything this command started.", flush=True)
-        while True:
-            crashed = [p for p in stack.processes.values() if not p.running]
-            if crashed:
-                for process in crashed:
-                    print(f"{process.name} stopped unexpectedly; last lines of {process.log_path}:\n"
-                          f"{process.log_tail()}", file=sys.stderr)
-                return 1
-            time.sleep(1)
+        print("Ctrl-C stops everything this command started; a process that exits meanwhile is started again.",
+              flush=True)
+        Supervisor(stack).run()  # until Ctrl-C or SIGTERM
     except KeyboardInterrupt:
-        return 0
+        pass
     except StackError as error:
         print(error, file=sys.stderr)
         return 1
@@ -51,6 +45,7 @@ def up(nginx_port: int, run_dir: Path) -> int:
             signal.signal(stop_signal, signal.SIG_IGN)  # a second Ctrl-C must not leave half the stack running
         print("stopping...", flush=True)
         stack.stop_all()
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -32,12 +32,15 @@ class ManagedProcess:
     # For a process with no port to probe: ready once it has stayed up this long (an import error shows at once).
     settle: float = 0.0
     popen: subprocess.Popen | None = field(default=None, repr=False)
+    # Set by start, cleared by stop: a process that is not running while this is set has crashed (or was killed).
+    should_run: bool = field(default=False, repr=False)
 
     @property
     def running(self) -> bool:
         return self.popen is not None and self.popen.poll() is None
 
     def start(self) -> None:
+        self.should_run = True
         if self.running:
             return
         with open(self.log_path, "ab") as log:
@@ -64,32 +67,42 @@ class ManagedProcess:
 
     def stop(self, timeout: float = 15.0) -> None:
         """Ask it to stop (its stop signal), then kill its group if it has not stopped within `timeout`."""
+        self.should_run = False
         popen = self.popen
-        if popen is None or popen.poll() is not None:
+        if popen is None:
             return
-        os.kill(popen.pid, self.stop_signal)
-        try:
-            popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        self._kill_leftovers(popen)
+        if popen.poll() is None:
+            os.kill(popen.pid, self.stop_signal)
+            try:
+                popen.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        _kill_group(popen)  # what it forked, also when it had died by itself (an orphaned nginx worker serves on)
 
     def kill(self) -> None:
-        """kill -9 the process and whatever it forked (a crash, as the fault tests need)."""
-        if self.popen is None:
-            return
-        self._kill_leftovers(self.popen)
-        self.popen.wait()
-
-    @staticmethod
-    def _kill_leftovers(popen: subprocess.Popen) -> None:
-        try:
-            os.killpg(popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        """kill -9 the process and whatever it forked (a crash, as the fault tests need: a supervisor restarts it)."""
+        if self.popen is not None:
+            _kill_group(self.popen)
 
     def log_tail(self, lines: int = 40) -> str:
         try:
             return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
         except FileNotFoundError:
             return "(no log)"
+
+
+def _kill_group(popen: subprocess.Popen, timeout: float = 5.0) -> None:
+    """SIGKILL the process's group (it and whatever it forked) and wait until every member is gone: a worker
+    orphaned by its master's death releases the port it listens on only then."""
+    try:
+        os.killpg(popen.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        return
+    popen.wait()
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline:
+            os.killpg(popen.pid, 0)
+            time.sleep(0.01)
+    except ProcessLookupError:
+        pass

@@ -6,6 +6,7 @@ import importlib.util
 import os
 import signal
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -52,6 +53,8 @@ class DevStack:
             data_dir=str(self.data_dir),
         )
         self.processes: dict[str, ManagedProcess] = {}
+        # Held while a process is started, stopped or killed: a supervisor's thread may restart one meanwhile.
+        self.lock = threading.RLock()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self.data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -112,31 +115,37 @@ class DevStack:
 
     def start(self, name: str) -> ManagedProcess:
         """Start `name` (again, after stop or kill) and wait until it is ready."""
-        if name in self.processes and self.processes[name].running:
-            return self.processes[name]
-        port = getattr(self.ports, name, None)
-        if port is not None and probes.port_open(port):
-            # Checked first: a readiness probe would otherwise be answered by the program already there.
-            hint = f"; or point {EXTERNAL_MARKERS[name]} at it" if name in EXTERNAL_MARKERS else ""
-            raise StackError(f"cannot start {name}: port {port} is already in use by another program "
-                             f"(stop it{hint})")
-        process = self.processes.get(name) or BUILDERS[name](self)
-        process.env = self.env()
-        self.processes[name] = process
-        process.start()
-        return process
+        with self.lock:
+            if name in self.processes and self.processes[name].running:
+                return self.processes[name]
+            port = getattr(self.ports, name, None)
+            if port is not None and probes.port_open(port):
+                # Checked first: a readiness probe would otherwise be answered by the program already there.
+                hint = f"; or point {EXTERNAL_MARKERS[name]} at it" if name in EXTERNAL_MARKERS else ""
+                raise StackError(f"cannot start {name}: port {port} is already in use by another program "
+                                 f"(stop it{hint})")
+            process = self.processes.get(name) or BUILDERS[name](self)
+            process.env = self.env()
+            self.processes[name] = process
+            process.start()
+            return process
 
     def stop(self, name: str) -> None:
-        if name in self.processes:
-            self.processes[name].stop()
+        """Stop `name` on purpose: a supervisor leaves it stopped."""
+        with self.lock:
+            if name in self.processes:
+                self.processes[name].stop()
 
     def kill(self, name: str) -> None:
-        if name in self.processes:
-            self.processes[name].kill()
+        """kill -9 `name`, as a crash: a supervisor starts it again."""
+        with self.lock:
+            if name in self.processes:
+                self.processes[name].kill()
 
     def restart(self, name: str) -> None:
-        self.stop(name)
-        self.start(name)
+        with self.lock:
+            self.stop(name)
+            self.start(name)
 
     def kill_worker(self) -> None:
         self.kill("worker")
