@@ -5,7 +5,7 @@
 
 Restarts go in the order the stack started its processes: a backing server before the apps that use it. A backing
 server's restart restarts nothing else: the services and the worker wait for their stores and reconnect by
-themselves (a request meanwhile gets a 503 with Retry-After). What the dead process forked (gunicorn's or nginx's
+themselves (a request meanwhile waits for them a little, then gets a 503 with Retry-After). What the dead process forked (gunicorn's or nginx's
 workers, still holding its port) is killed just before it starts again.
 """
 from __future__ import annotations
@@ -51,8 +51,8 @@ class _Watch:
     """What the supervisor knows of one process."""
 
     crashes: int = 0
-    up_since: float | None = None  # when it was last seen running (None: not since its last crash)
-    exited_at: float | None = None
+    up_since: float | None = None  # since when it has been seen running (None: not since its last crash)
+    exited_at: float | None = None  # when it was seen dead, kept through failed restarts
     restart_at: float | None = None  # set while a crashed process waits out its delay
 
 
