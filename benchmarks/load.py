@@ -37,7 +37,8 @@ from bench_submit_to_processed import BATCH_PHOTOS, PHOTOS
 from prometheus_client.parser import text_string_to_metric_families
 
 from posecraft.config import Settings
-from posecraft.devstack import DevStack, ManagedProcess, Ports, http_status, port_open
+from posecraft.devstack import DevStack, ManagedProcess, Ports
+from posecraft.devstack.probes import http_status, port_open
 from posecraft.repository import ImageRepository
 
 sys.path.insert(0, str(PHOTOS.parent))

@@ -11,7 +11,8 @@
 - `system`: the same stack plus both Flask services under gunicorn (2 workers each, their ports in `.ports`), the
   pose worker and nginx in front, each started when its code is present. `.base_url` is nginx; `.settings` is
   what every process got (view URLs under `<base_url>/media`); `.kill_worker()` / `.start_worker()` and the
-  methods above for faults.
+  methods above for faults. Nothing restarts what a test stops or kills, unless the test supervises the stack as
+  `make up` does: `with posecraft.devstack.supervising(system): ...`.
 When a test that used these fails, the last lines of every process's log are added to its report; a process a
 test left stopped (or that crashed) is started again after it, with a warning.
 """

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import requests
 
-from posecraft.devstack import WEB_DIST
+from posecraft.devstack.configs import WEB_DIST
 from posecraft.records import MediaLinks
 from posecraft.repository import ImageRepository
 from posecraft.storage import Storage

@@ -1,4 +1,5 @@
-"""`python -m posecraft.devstack up` (what `make up` runs): prints its URL, serves there, and Ctrl-C stops it all."""
+"""`python -m posecraft.devstack up` (what `make up` runs): prints its URL, serves there, starts again a process that
+dies, and Ctrl-C stops it all."""
 from __future__ import annotations
 
 import dataclasses
@@ -8,13 +9,26 @@ import signal
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import requests
 
-from posecraft.devstack import Ports, port_open, settings_env
+from posecraft.devstack import Ports
+from posecraft.devstack.configs import settings_env
+from posecraft.devstack.probes import port_open
 
 
-def test_up_prints_its_url_serves_the_api_there_and_ctrl_c_stops_every_process_it_started(settings, tmp_path):
+def child_running(parent: int, module: bytes) -> int | None:
+    """The PID of the child of `parent` whose command line names `module`."""
+    for task in Path(f"/proc/{parent}/task").iterdir():
+        for pid in (task / "children").read_text().split():
+            if module in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                return int(pid)
+    return None
+
+
+def test_up_prints_its_url_serves_there_starts_a_killed_worker_again_and_ctrl_c_stops_every_process_it_started(
+        settings, tmp_path):
     port = Ports.free().nginx
     # Real servers named in the environment: `up` starts none of its own (and its worker gets its own queue).
     own = dataclasses.replace(settings, mongo_db="devstack_up", queue_name="devstack.up", data_dir=str(tmp_path))
@@ -32,6 +46,13 @@ def test_up_prints_its_url_serves_the_api_there_and_ctrl_c_stops_every_process_i
 
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
         assert health.status_code == 200
+
+        worker = child_running(up.pid, b"pose_worker")
+        assert worker is not None
+        os.kill(worker, signal.SIGKILL)
+        while "worker is running again" not in "".join(printed):
+            printed.append(lines.get(timeout=30))
+        assert child_running(up.pid, b"pose_worker") not in (None, worker)
 
         up.send_signal(signal.SIGINT)
         assert up.wait(timeout=60) == 0
