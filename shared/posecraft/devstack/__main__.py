@@ -6,7 +6,7 @@ import signal
 import sys
 from pathlib import Path
 
-from posecraft.config import REPO_ROOT
+from posecraft.config import REPO_ROOT, environment_problems
 from posecraft.devstack.configs import WEB_DIST
 from posecraft.devstack.probes import port_open
 from posecraft.devstack.process import StackError
@@ -15,6 +15,11 @@ from posecraft.devstack.supervisor import Supervisor
 
 
 def up(nginx_port: int, run_dir: Path) -> int:
+    problems = environment_problems(pose=True)
+    if problems:  # refused by name before anything starts, as each process would refuse it
+        for problem in problems:
+            print(f"posecraft: {problem}", file=sys.stderr)
+        return 2
     stack = DevStack.for_development(nginx_port=nginx_port, run_dir=run_dir)
     if port_open(nginx_port):
         print(f"port {nginx_port} is already in use: is PoseCraft already running? "

@@ -73,12 +73,11 @@ def seaweed_identities(settings: Settings) -> dict:
 
 
 def gunicorn_argv(app: str, port: int, workers: int, metrics_dir: Path) -> list[str]:
-    return [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-            "--worker-class", "gthread", "--threads", "4", "--timeout", "60", "--graceful-timeout", "10",
-            "--access-logfile", "-", "--error-logfile", "-",
-            "--no-control-socket",  # its default control socket is one per user: stacks would share it
-            # /metrics adds up all workers; each service's own folder, emptied as gunicorn starts
-            "--config", "python:posecraft.gunicorn_config", "--env", f"PROMETHEUS_MULTIPROC_DIR={metrics_dir}", app]
+    """gunicorn as the images run it (every setting in posecraft.gunicorn_config); only the address, the worker
+    count and each service's own metrics folder (emptied as gunicorn starts) differ."""
+    return [sys.executable, "-m", "gunicorn", "--config", "python:posecraft.gunicorn_config",
+            "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+            "--env", f"PROMETHEUS_MULTIPROC_DIR={metrics_dir}", app]
 
 
 def nginx_values(settings: Settings, ports: Ports) -> dict[str, str]:

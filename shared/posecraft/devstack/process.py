@@ -2,6 +2,7 @@
 its stop signal, killed -9 with whatever it forked."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -44,7 +45,10 @@ class ManagedProcess:
         if self.running:
             return
         with open(self.log_path, "ab") as log:
-            log.write(f"\n--- {time.strftime('%H:%M:%S')} starting: {' '.join(self.argv)}\n".encode())
+            # A JSON line like every line the services write (Redis, SecantusDB and SeaweedFS write their own).
+            started = {"time": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "level": "info", "logger": "posecraft.devstack",
+                       "message": f"starting {self.name}", "argv": self.argv}
+            log.write((json.dumps(started) + "\n").encode())
             log.flush()
             popen = self.popen = subprocess.Popen(
                 self.argv, cwd=self.cwd, env=dict(self.env), stdin=subprocess.DEVNULL, stdout=log,
