@@ -16,6 +16,7 @@ import importlib.util
 import json
 import os
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -393,9 +394,11 @@ class DevStack:
         folder.chmod(0o755)  # worker processes read and write their temp files here
         (folder / "posecraft.conf").write_text(render_template(
             (NGINX_DIR / "posecraft.conf.template").read_text(), self.nginx_values()))
+        connections = nginx_worker_connections()
         (folder / "nginx.conf").write_text(render_template(
             (NGINX_DIR / "nginx.dev.conf.template").read_text(),
-            {"RUN_DIR": str(folder), "ERROR_LOG": str(log), "USER_DIRECTIVE": _nginx_user_directive()}))
+            {"RUN_DIR": str(folder), "ERROR_LOG": str(log), "USER_DIRECTIVE": _nginx_user_directive(),
+             "WORKER_CONNECTIONS": str(connections), "WORKER_RLIMIT_NOFILE": str(connections + 256)}))
         argv = [_binary("nginx"), "-p", str(folder), "-c", str(folder / "nginx.conf"), "-e", str(log),
                 "-g", "daemon off;"]
         port = self.ports.nginx
@@ -410,7 +413,12 @@ class DevStack:
             "INGEST_UPSTREAM": f"127.0.0.1:{self.ports.ingest}",
             "STATUS_UPSTREAM": f"127.0.0.1:{self.ports.status}",
             "S3_UPSTREAM": s3,
+            "S3_BUCKET": self.settings.s3_bucket,
             "MAX_UPLOAD_BYTES": str(self.settings.max_upload_bytes),
+            "CLIENT_CONNECTIONS": str(self.settings.client_connections),
+            "CLIENT_SUBMITS_PER_MINUTE": str(self.settings.client_submits_per_minute),
+            "CLIENT_REQUESTS_PER_MINUTE": str(self.settings.client_requests_per_minute),
+            "CLIENT_TIMEOUT": str(self.settings.client_timeout),
         }
 
     def _data(self, name: str) -> Path:
@@ -428,6 +436,13 @@ def seaweed_identities(settings: Settings) -> dict:
          "actions": ["Admin", "Read", "List", "Tagging", "Write"]},
         {"name": "anonymous", "actions": []},
     ]}
+
+
+def nginx_worker_connections() -> int:
+    """Connections of each nginx worker: 16384 (a few MB of nginx's memory per worker), fewer if this process's
+    open-files limit is lower. nginx raises its own limit to that many files and 256 more (logs, buffered bodies)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return 16384 if hard == resource.RLIM_INFINITY else min(16384, hard - 256)
 
 
 def _binary(name: str) -> str:
