@@ -148,7 +148,7 @@ def test_a_slow_header_flood_from_one_address_is_dropped_in_time_while_other_cli
 
     assert len(probes.answers) >= 4 * timeout
     assert probes.failed == []
-    assert probes.slowest < 1.0
+    assert probes.slowest < 2.0
     # However slowly it trickles its headers in, each connection is dropped once client_timeout has passed.
     assert still_open == []
 
@@ -187,7 +187,7 @@ def test_slow_bodies_from_one_address_are_capped_at_its_share_and_dropped_when_t
     for answer in refused:
         assert answer.startswith(b"HTTP/1.1 429")
         assert b"application/json" in answer and b"too many requests from your address" in answer
-    assert probes.failed == [] and probes.slowest < 1.0
+    assert probes.failed == [] and probes.slowest < 2.0
     assert held == []
 
 
