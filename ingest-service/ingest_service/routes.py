@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 
 from flask import Blueprint, current_app, jsonify, request
 
 from posecraft.errors import MalformedRequest, UnsupportedContentType
+from posecraft.json_body import InvalidJSONBody, parse_json_body
 from posecraft.submissions import Ingest
 
 bp = Blueprint("ingest", __name__, url_prefix="/api")
@@ -56,9 +56,9 @@ def _json_object(fields: tuple[str, ...]) -> dict:
         raise UnsupportedContentType(
             f"Content-Type {request.mimetype or 'missing'} is not accepted: send application/json{also}")
     try:
-        body = json.loads(request.get_data(cache=False))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise MalformedRequest(f"the body is not valid JSON: {exc}") from None
+        body = parse_json_body(request.get_data(cache=False))
+    except InvalidJSONBody as exc:
+        raise MalformedRequest(str(exc)) from None
     if not isinstance(body, dict):
         raise MalformedRequest(f"the body must be a JSON object with {wanted}")
     present = [f for f in fields if f in body]

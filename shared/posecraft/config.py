@@ -87,6 +87,13 @@ class Settings:
     auth_required: bool = False
     # Hours a signed-in session on the page lasts.
     session_hours: float = 12.0
+    # nginx's limits per client address (nginx/posecraft.conf.template): requests at once, submissions
+    # (POST /api/process, /api/process-batch) and other API requests a minute, each rate also allowed at once as
+    # a burst; and the seconds a client may stay silent while sending its request or reading the answer.
+    client_connections: int = 100
+    client_submits_per_minute: int = 600
+    client_requests_per_minute: int = 3000
+    client_timeout: int = 10
 
     # --- logging (JSON lines from the services and the worker) ------------------------------------
     log_level: str = "INFO"

@@ -12,6 +12,12 @@ GUNICORN_CMD_ARGS, gunicorn's own variable.
   a folder the workers write their counts into (posecraft.web). Files left there by an earlier run would be
   added in as well, so the master empties the folder (creating it if needed) before it starts its first worker.
   The dev stack gives each service a folder of its own; the image sets one.
+
+- Limits: the services are reached through nginx only, which refuses over-long request lines and header lines,
+  and too much header, with a JSON error (nginx/posecraft.conf.template: large_client_header_buffers 4 8k).
+  gunicorn's own limits sit above anything nginx passes on, so its HTML error pages are never what a client gets:
+  no limit on the request line (nginx's is 8 KB), header lines up to 32 KB (nginx's 8 KB, plus what it appends to
+  X-Forwarded-For) and gunicorn's maximum count of header lines (32768; nginx's 32 KB of headers hold fewer).
 """
 from __future__ import annotations
 
@@ -40,6 +46,10 @@ access_log_format = "%(m)s %(U)s %(s)s"  # the message; AccessFormatter adds eve
 # An unknown LOG_LEVEL is logged at INFO until on_starting refuses it, in JSON.
 logconfig_dict = logs.dict_config(os.environ.get("LOG_LEVEL", "INFO"))
 loglevel = logconfig_dict["root"]["level"].lower()
+# Above nginx's limits (see the module's docstring).
+limit_request_line = 0
+limit_request_field_size = 32768
+limit_request_fields = 32768
 
 
 def on_starting(server) -> None:

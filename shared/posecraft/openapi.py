@@ -20,6 +20,11 @@ def openapi_spec(settings: Settings) -> dict:
         "413": _error(f"The request body is over {settings.max_upload_bytes} bytes (max_upload_bytes)."),
         "503": _error("MongoDB, Redis or S3 is unavailable; the reason names which. Nothing was queued: if a record "
                       "was created it is `failed` with that reason, and submitting again queues it."),
+        # From nginx, the front door (docs/OPERATING.md, "The front door"), in the same JSON shape.
+        "414": _error("The request line is over 8 KB."),
+        "429": _error("This client address sent more requests (or holds more at once) than the front door allows; "
+                      "`Retry-After` says when to try again."),
+        "431": _error("The request's headers are over 8 KB a line or 32 KB in all."),
     }
     return {
         "openapi": "3.0.3",

@@ -88,6 +88,19 @@ def literal_address(host: str) -> IPAddress | None:
     return None
 
 
+def canonical_host(host: str) -> str:
+    """The host as a resolver sees it, so that other spellings of a refused host are refused too: no trailing dots
+    ("localhost.", "127.0.0.1." name the same host) and, for a non-ASCII name, its IDNA form (full-width
+    "ｌｏｃａｌｈｏｓｔ" is "localhost"). `urlsplit` has already lowered the case."""
+    host = host.rstrip(".")
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass  # not a valid name: fetching it fails on its own
+    return host
+
+
 def check_submitted_url(url: object, settings: Settings) -> str:
     """The URL a user submitted, as it will be recorded (surrounding spaces removed), or InvalidURL / UnsafeURL."""
     if not isinstance(url, str):
@@ -109,7 +122,7 @@ def check_submitted_url(url: object, settings: Settings) -> str:
         raise InvalidURL("the URL must be absolute, starting with http:// or https://")
     if scheme not in DEFAULT_PORTS:
         raise InvalidURL(f"only http and https URLs can be fetched, not {scheme}:")
-    host = parts.hostname
+    host = canonical_host(parts.hostname or "")
     if not host:
         raise InvalidURL("the URL has no host")
     if not host_is_allowed(host, settings):

@@ -66,6 +66,8 @@ HTTP_STATUS: dict[type[PoseCraftError], int] = {
     ServiceUnavailable: 503,
 }
 
+MAX_FORM_PARTS = 1000
+
 _SHORT_REASONS = {
     400: "bad request",
     404: "not found: no such endpoint",
@@ -105,6 +107,10 @@ def _handle_domain_error(exc: PoseCraftError):
 def _handle_http_error(exc: HTTPException):
     """Werkzeug's own errors (no route, wrong method, body over the limit): the same JSON shape."""
     status = exc.code or 500
+    if status == 413 and (request.content_length or 0) <= current_app.config["MAX_CONTENT_LENGTH"]:
+        # Werkzeug answers too many form parts with 413 too: the body itself was within the limit.
+        return error_response(400, f"the form has more than {MAX_FORM_PARTS} parts: send the image alone, "
+                                   "in a field named 'file'")
     if status == 413:
         limit = current_app.config["MAX_CONTENT_LENGTH"]
         reason = (f"the request body is over the {_megabytes(limit)} limit ({limit} bytes): "
@@ -251,6 +257,8 @@ def init_api(app: Flask, settings: Settings, service: str, checks: dict[str, Cal
     # One size limit: a multipart text field may be as large as the body (Werkzeug's own default is 500 kB,
     # whose 413 would blame the body size wrongly).
     app.config["MAX_FORM_MEMORY_SIZE"] = settings.max_upload_bytes
+    # An upload is one part and a few fields: a form of thousands of parts is an attack on the parser.
+    app.config["MAX_FORM_PARTS"] = MAX_FORM_PARTS
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # Werkzeug would answer "//" in a path with an HTML redirect; a malformed path is an error like any other.
     app.url_map.merge_slashes = False

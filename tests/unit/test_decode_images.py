@@ -220,6 +220,75 @@ def test_upload_check_reads_every_byte_and_refuses_a_truncated_file(fmt):
         verify_image(data[: len(data) * 9 // 10], max_pixels=LIMIT)
 
 
+@pytest.mark.parametrize("fmt", ["TIFF", "GIF", "BMP"])
+def test_upload_check_refuses_a_truncated_file_of_the_other_formats(fmt):
+    noise = Image.fromarray(np.random.default_rng(3).integers(0, 255, (300, 400, 3), dtype=np.uint8))
+    data = encoded(noise, fmt)
+    assert verify_image(data, max_pixels=LIMIT).format == fmt
+    with pytest.raises(InvalidImage, match="the image is truncated"):
+        verify_image(data[: len(data) * 9 // 10], max_pixels=LIMIT)
+
+
+def declaring(data: bytes, width: int, height: int) -> bytes:
+    """The JPEG with another size written in its frame header (SOF): its data stays what it was."""
+    pos = 2
+    while data[pos + 1] not in (0xC0, 0xC1, 0xC2):
+        pos += 2 + struct.unpack_from(">H", data, pos + 2)[0]
+    return data[: pos + 5] + struct.pack(">HH", height, width) + data[pos + 9:]
+
+
+@pytest.mark.parametrize("params", [{}, {"subsampling": 0}, {"restart_marker_blocks": 2}], ids=str)
+@pytest.mark.parametrize("mode", ["RGB", "L", "CMYK"])
+def test_upload_check_refuses_a_jpeg_declaring_more_pixels_than_its_data_holds(params, mode):
+    # libjpeg fills the missing rows with grey and says nothing: before, a JPEG declaring 7000 x 7000 with the
+    # data of a 1400 x 1000 photo was accepted, and the worker would have cut views from 49 MP of mostly grey.
+    photo = Image.fromarray(np.random.default_rng(4).integers(0, 255, (1000, 1400, 3), dtype=np.uint8))
+    data = encoded(photo.convert(mode), "JPEG", quality=90, **params)
+    assert verify_image(data, max_pixels=LIMIT).width == 1400
+    for width, height in ((7000, 7000), (1400, 1016)):  # 49 MP, and one row of blocks more
+        with pytest.raises(InvalidImage, match="the image is truncated"):
+            verify_image(declaring(data, width, height), max_pixels=LIMIT)
+
+
+@pytest.mark.parametrize("params", [{}, {"progressive": True}], ids=["baseline", "progressive"])
+def test_upload_check_takes_a_jpeg_with_bytes_after_its_end(params):
+    data = encoded(halves((320, 240), RED, BLUE), "JPEG", **params) + b"<html><script>alert(1)</script></html>"
+    assert verify_image(data, max_pixels=LIMIT).format == "JPEG"
+
+
+def test_upload_check_refuses_a_png_whose_data_ends_before_its_rows_do():
+    with pytest.raises(InvalidImage, match="the image is truncated"):
+        verify_image(png_claiming(2000, 2000), max_pixels=LIMIT)
+
+
+def peak_rss_growth_mb(run) -> float:
+    """How far this process's resident memory rises above where it was while `run()` runs (Linux: the peak is
+    reset first through /proc/self/clear_refs)."""
+    def status(field: str) -> int:
+        with open("/proc/self/status") as lines:
+            return next(int(line.split()[1]) for line in lines if line.startswith(field))
+
+    with open("/proc/self/clear_refs", "w") as clear:
+        clear.write("5")
+    before = status("VmRSS:")
+    run()
+    return (status("VmHWM:") - before) / 1024
+
+
+@pytest.mark.parametrize("fmt, mode, params", [
+    ("PNG", "RGB", {}), ("PNG", "I;16", {}), ("TIFF", "RGB", {"compression": "tiff_adobe_deflate"}),
+    ("WEBP", "RGB", {"lossless": True}), ("JPEG", "RGB", {"quality": 50}),
+], ids=["PNG", "PNG 16-bit", "TIFF deflate", "WebP lossless", "JPEG"])
+def test_upload_check_of_a_49_megapixel_image_of_zeros_holds_little_more_than_the_file(fmt, mode, params):
+    # Before: 190 MB for the PNG (Pillow decoded it whole, even to look for EXIF), 190 MB for the TIFF, 750 MB
+    # for the WebP (libwebp's frame, its copy and Pillow's image).
+    data = encoded(Image.new(mode, (7000, 7000)), fmt, **params)
+
+    grown = peak_rss_growth_mb(lambda: verify_image(data, max_pixels=LIMIT))
+
+    assert grown < 30 + len(data) / 1e6, f"{grown:.0f} MB"
+
+
 def test_probe_reads_the_header_only():
     data = encoded(Image.new("RGB", (640, 480)), "JPEG")
     probe = probe_image(data[:2000], max_pixels=LIMIT)  # the pixel data is not even there

@@ -75,6 +75,15 @@ def test_the_url_length_limit_comes_from_settings():
     ("http://0.0.0.0/a.jpg", "unspecified"),
     ("http://[2002:7f00:1::]/a.jpg", "loopback"),
     ("http://[64:ff9b::a00:1]/a.jpg", "private"),
+    # Other spellings of the same hosts: they passed this check before, and failed only at fetch time.
+    ("http://localhost./a.jpg", "loopback"),
+    ("http://LOCALHOST../a.jpg", "loopback"),
+    ("http://images.localhost./a.jpg", "loopback"),
+    ("http://127.0.0.1./a.jpg", "loopback"),
+    ("http://2130706433./a.jpg", "loopback"),
+    ("http://0x7f.1./a.jpg", "loopback"),
+    ("http://169.254.169.254./latest/meta-data/", "link-local"),
+    ("http://\uff4c\uff4f\uff43\uff41\uff4c\uff48\uff4f\uff53\uff54/a.jpg", "loopback"),  # full-width letters
 ])
 def test_literal_internal_addresses_are_refused_at_submit_time(url, kind):
     with pytest.raises(UnsafeURL, match=kind):

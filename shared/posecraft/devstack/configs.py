@@ -6,6 +6,7 @@ import dataclasses
 import json
 import os
 import re
+import resource
 import shutil
 import sys
 from collections.abc import Mapping
@@ -89,7 +90,12 @@ def nginx_values(settings: Settings, ports: Ports) -> dict[str, str]:
         "INGEST_UPSTREAM": f"127.0.0.1:{ports.ingest}",
         "STATUS_UPSTREAM": f"127.0.0.1:{ports.status}",
         "S3_UPSTREAM": s3,
+        "S3_BUCKET": settings.s3_bucket,
         "MAX_UPLOAD_BYTES": str(settings.max_upload_bytes),
+        "CLIENT_CONNECTIONS": str(settings.client_connections),
+        "CLIENT_SUBMITS_PER_MINUTE": str(settings.client_submits_per_minute),
+        "CLIENT_REQUESTS_PER_MINUTE": str(settings.client_requests_per_minute),
+        "CLIENT_TIMEOUT": str(settings.client_timeout),
     }
 
 
@@ -99,10 +105,19 @@ def write_nginx_config(folder: Path, error_log: Path, values: Mapping[str, str])
     folder.chmod(0o755)  # worker processes read and write their temp files here
     (folder / "posecraft.conf").write_text(render_template((NGINX_DIR / "posecraft.conf.template").read_text(), values))
     main = folder / "nginx.conf"
+    connections = nginx_worker_connections()
     main.write_text(render_template(
         (NGINX_DIR / "nginx.dev.conf.template").read_text(),
-        {"RUN_DIR": str(folder), "ERROR_LOG": str(error_log), "USER_DIRECTIVE": _nginx_user_directive()}))
+        {"RUN_DIR": str(folder), "ERROR_LOG": str(error_log), "USER_DIRECTIVE": _nginx_user_directive(),
+         "WORKER_CONNECTIONS": str(connections), "WORKER_RLIMIT_NOFILE": str(connections + 256)}))
     return main
+
+
+def nginx_worker_connections() -> int:
+    """Connections of each nginx worker: 16384 (a few MB of nginx's memory per worker), fewer if this process's
+    open-files limit is lower. nginx raises its own limit to that many files and 256 more (logs, buffered bodies)."""
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    return 16384 if hard == resource.RLIM_INFINITY else min(16384, hard - 256)
 
 
 def nginx_argv(folder: Path, config: Path, error_log: Path) -> list[str]:
