@@ -1,8 +1,10 @@
-"""`posecraft views [--out DIR] [--json] [--debug] PHOTO...`: the worker's pipeline on local files, no services.
+"""`posecraft views [--out DIR] [--json] [--debug] [--preset NAME] [--cutout] PHOTO...`: the worker's pipeline on
+local files, no services. `posecraft presets`: the output presets and their rules.
 
-Each photo's views go to DIR/<photo name>/<label>.jpg (.webp with VIEW_FORMAT=webp; overlay.png with --debug). With --json, one JSON
-object per photo on stdout; otherwise one line per photo. The exit status is 1 when any photo failed.
-Settings come from the environment as for the services (POSE_MODEL, POSE_RUNTIME, POSE_THREADS, VIEW_FORMAT, ...).
+Each photo's views go to DIR/<photo name>/<label>.jpg (.webp with VIEW_FORMAT=webp; cutout.png with --cutout;
+overlay.png with --debug). With --json, one JSON object per photo on stdout; otherwise one line per photo. The exit
+status is 1 when any photo failed. Settings come from the environment as for the services (POSE_MODEL,
+POSE_RUNTIME, POSE_THREADS, VIEW_FORMAT, DEFAULT_PRESET, PRESETS_FILE, VIEW_CUTOUT, ...).
 """
 from __future__ import annotations
 
@@ -17,8 +19,9 @@ from posecraft.config import Settings
 from posecraft.errors import PoseCraftError
 from posecraft.pipeline import PhotoAnalysis, analyze_photo
 from posecraft.pose.engine import get_engine
+from posecraft.views.presets import known_presets
 
-EXTENSIONS = {"image/jpeg": "jpg", "image/webp": "webp"}
+EXTENSIONS = {"image/jpeg": "jpg", "image/webp": "webp", "image/png": "png"}
 
 
 def _output_dirs(photos: list[str], out: Path) -> list[Path]:
@@ -50,8 +53,12 @@ def _report(photo: str, analysis: PhotoAnalysis, paths: list[Path], overlay_path
     report = {
         "image": photo,
         "people": analysis.people,
+        "preset": analysis.preset,
         "views": [
-            {"label": view.label, "box": list(view.box), "width": view.width, "height": view.height, "path": str(path)}
+            {
+                "label": view.label, "box": list(view.box), "width": view.width, "height": view.height,
+                "padded": view.padded, "upscaled": view.upscaled, "flags": list(view.flags), "path": str(path),
+            }
             for view, path in zip(analysis.views, paths, strict=False)
         ],
         "skipped": [{"label": skipped.label, "reason": skipped.reason} for skipped in analysis.skipped],
@@ -71,14 +78,25 @@ def _summary(report: dict) -> str:
         line += f" in {Path(report['views'][0]['path']).parent}"
     for skipped in report["skipped"]:
         line += f"; {skipped['label']} skipped ({skipped['reason']})"
+    for view in report["views"]:
+        for flag in view["flags"]:
+            line += f"; {view['label']}: {flag}"
     return line
 
 
 def views_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         get_engine(settings)  # load the models once, and fail once if they are missing
+        presets = known_presets(settings.presets_file)
     except PoseCraftError as error:
         print(f"posecraft: {error.reason}", file=sys.stderr)
+        return 1
+    except ValueError as error:  # PRESETS_FILE is wrong
+        print(f"posecraft: {error}", file=sys.stderr)
+        return 1
+    preset = args.preset or settings.default_preset
+    if preset not in presets:
+        print(f"posecraft: unknown preset {preset!r}: the presets are {', '.join(presets)}", file=sys.stderr)
         return 1
     failed = 0
     folders = _output_dirs(args.photos, Path(args.out))
@@ -86,7 +104,7 @@ def views_command(args: argparse.Namespace, settings: Settings) -> int:
     for photo, folder in zip(args.photos, folders, strict=False):
         try:
             data = Path(photo).read_bytes()
-            analysis = analyze_photo(data, settings, overlay=args.debug)
+            analysis = analyze_photo(data, settings, overlay=args.debug, preset=preset, cutout=args.cutout or None)
             report = _report(photo, analysis, *_write(analysis, folder))
         except PoseCraftError as error:
             report = {"image": photo, "error": error.reason}
@@ -97,6 +115,20 @@ def views_command(args: argparse.Namespace, settings: Settings) -> int:
         progress.update()
     progress.close()
     return 1 if failed else 0
+
+
+def presets_command(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        presets = known_presets(settings.presets_file)
+    except ValueError as error:
+        print(f"posecraft: {error}", file=sys.stderr)
+        return 1
+    for preset in presets.values():
+        default = " (the default: DEFAULT_PRESET)" if preset.name == settings.default_preset else ""
+        print(f"{preset.name}: {preset.title}{default}")
+        for rule in preset.rules():
+            print(f"  - {rule}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -110,12 +142,16 @@ def build_parser() -> argparse.ArgumentParser:
     views.add_argument("--out", default="views", metavar="DIR", help="where the views are written (default: ./views)")
     views.add_argument("--json", action="store_true", help="print one JSON object per photo on stdout")
     views.add_argument("--debug", action="store_true", help="also write overlay.png: the skeleton and the view boxes")
+    views.add_argument("--preset", metavar="NAME", help="output preset (see `posecraft presets`; default: DEFAULT_PRESET)")
+    views.add_argument("--cutout", action="store_true", help="also write cutout.png: the person on transparency")
+    commands.add_parser("presets", help="list the output presets and their rules")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return views_command(args, Settings.from_env())
+    command = presets_command if args.command == "presets" else views_command
+    return command(args, Settings.from_env())
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ ANCHORS = {
     "zoom": SHOULDERS + HIPS,
     "waist": HIPS,
     "length": SHOULDERS + FEET,
+    "onwhite": (NOSE,) + SHOULDERS + HIPS + FEET,
 }
 
 
@@ -63,8 +64,8 @@ def too_close_to_the_edge(points, box, image_size, margin) -> list[tuple[float, 
 
 
 @pytest.mark.parametrize("name", FULL_BODY)
-def test_full_body_photo_gets_all_five_views(name):
-    assert [view.label for view in analysis_of(name).views] == ["neck", "sleeve", "zoom", "waist", "length"]
+def test_full_body_photo_gets_all_five_views_and_the_person_on_white(name):
+    assert [view.label for view in analysis_of(name).views] == ["neck", "sleeve", "zoom", "waist", "length", "onwhite"]
     assert analysis_of(name).skipped == []
 
 

@@ -27,6 +27,7 @@ class Body:
     visibility: tuple[float, ...]  # all 33, as the pose model gave them
     up: Point  # unit vector from the hips towards the shoulders (image y grows downwards)
     torso: float | None  # shoulder centre to hip centre in px, measured or estimated; None if nothing to go by
+    outline: tuple[Point, ...] = ()  # corners of the person's extent from the mask, when there is one
 
     @property
     def across(self) -> Point:
@@ -58,7 +59,10 @@ class Body:
         )
 
 
-def measure_body(keypoints: Sequence[Sequence[float]], image_size: tuple[int, int], min_visibility: float) -> Body:
+def measure_body(
+    keypoints: Sequence[Sequence[float]], image_size: tuple[int, int], min_visibility: float,
+    outline: Sequence[Point] = (),
+) -> Body:
     if len(keypoints) != kp.COUNT:
         raise ValueError(f"expected {kp.COUNT} keypoints (BlazePose), got {len(keypoints)}")
     width, height = image_size
@@ -68,7 +72,10 @@ def measure_body(keypoints: Sequence[Sequence[float]], image_size: tuple[int, in
     for index, (x, y, visibility) in enumerate(keypoints):
         if visibility >= min_visibility and -slack_x <= x <= width + slack_x and -slack_y <= y <= height + slack_y:
             points[index] = (min(max(float(x), 0.0), width), min(max(float(y), 0.0), height))
-    body = Body(points=points, visibility=tuple(float(k[2]) for k in keypoints), up=(0.0, -1.0), torso=None)
+    body = Body(
+        points=points, visibility=tuple(float(k[2]) for k in keypoints), up=(0.0, -1.0), torso=None,
+        outline=tuple(outline),
+    )
     return replace(body, up=_up_vector(body), torso=_torso_length(body))
 
 

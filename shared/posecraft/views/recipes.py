@@ -38,6 +38,13 @@ class ViewRecipe:
     # Where growing to the ratio adds room along the body: both ends alike, or all of it towards the feet (more
     # garment, less face).
     grow_towards_feet: bool = False
+    # False: the ratio holds for a wide region too (a preset's marketplace frame is portrait or square for every view).
+    turns: bool = True
+    # What is behind the person: the photo, or (from the person's mask) white or transparent.
+    background: str = "photo"
+    # The region is the person's whole extent: where it meets the photo's edge the photo cuts the person, so no
+    # margin or white goes there (geometry.fit_box).
+    cut_at_photo_edge: bool = False
 
 
 A_SHOULDER = Requirement("a shoulder", ((kp.LEFT_SHOULDER,), (kp.RIGHT_SHOULDER,)))
@@ -104,6 +111,12 @@ def length_region(body: Body) -> tuple[Point, ...]:
     return tuple(points)
 
 
+def person_region(body: Body) -> tuple[Point, ...]:
+    """The whole person the photo holds: the length view's region and the extent of the person's mask (hair, a wide
+    skirt, the legs down to where the photo cuts them)."""
+    return (*length_region(body), *body.outline)
+
+
 DEFAULT_RECIPES: tuple[ViewRecipe, ...] = (
     ViewRecipe(
         "neck", "Neck View", (THE_MOUTH, BOTH_SHOULDERS), neck_region, margin=0.05, aspect=(1, 1), grow_towards_feet=True
@@ -112,6 +125,11 @@ DEFAULT_RECIPES: tuple[ViewRecipe, ...] = (
     ViewRecipe("zoom", "Zoomed View", (A_SHOULDER, THE_HIPS), zoom_region, margin=0.15, aspect=(3, 4)),
     ViewRecipe("waist", "Waist View", (A_SHOULDER, THE_HIPS), waist_region, margin=0.15, aspect=(1, 1)),
     ViewRecipe("length", "Length View", (A_SHOULDER, THE_FEET), length_region, margin=0.1, aspect=(3, 4)),
+)
+# The whole person on pure white, framed as the length view (and by the mask's extent), for marketplaces.
+ON_WHITE = ViewRecipe(
+    "onwhite", "On White", (A_SHOULDER,), person_region, margin=0.1, aspect=(3, 4), background="white",
+    cut_at_photo_edge=True,
 )
 
 
@@ -129,14 +147,15 @@ def parse_aspect(text: str) -> tuple[int, int]:
 
 @lru_cache(maxsize=8)
 def configured_recipes(view_aspects: tuple[str, ...] = ()) -> tuple[ViewRecipe, ...]:
-    """DEFAULT_RECIPES with the VIEW_ASPECTS setting applied: ("neck=3:4", "waist=4:5")."""
+    """The views the pipeline makes, DEFAULT_RECIPES and ON_WHITE, with the VIEW_ASPECTS setting applied:
+    ("neck=3:4", "onwhite=1:1")."""
     aspects = {}
     for item in view_aspects:
         label, sep, ratio = item.partition("=")
         if not sep:
             raise ValueError(f"VIEW_ASPECTS item {item!r} is not VIEW=WIDTH:HEIGHT, e.g. neck=3:4")
         aspects[label.strip()] = ratio.strip()
-    return with_aspects(DEFAULT_RECIPES, aspects)
+    return with_aspects((*DEFAULT_RECIPES, ON_WHITE), aspects)
 
 
 def with_aspects(recipes: tuple[ViewRecipe, ...], aspects: Mapping[str, str]) -> tuple[ViewRecipe, ...]:

@@ -1,14 +1,17 @@
 """The pixels of each view: crop the box from the full-size image and encode it (JPEG q90 progressive by default).
 
+A view whose background is "white" or "transparent" puts the person, by its alpha (posecraft.imaging.mask), on
+pure white (a JPEG, like the others) or on nothing (a PNG with alpha).
+
 Crops and encodes run on a small thread pool: Pillow releases the GIL while it copies and compresses, so the
-views of one photo are encoded on both cores. Pixels are never stretched; they are enlarged only when asked
-(`upscale_to`).
+views of one photo are encoded on both cores. Pixels are never stretched; a view is scaled (to the size a preset
+asks, `sizes`) only keeping its ratio, and enlarged only when asked (then marked `upscaled`).
 """
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +22,8 @@ from posecraft.views.geometry import Box, SkippedView, ViewBox
 
 # The decoder already converted the pixels to sRGB; the tag says so to every viewer (588 bytes).
 SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp"}
+CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp", "png": "image/png"}
+VIEW_FORMATS = ("jpeg", "webp")  # what VIEW_FORMAT may name; a transparent view is always a PNG
 ENCODE_THREADS = 2
 PADDING_COLOUR = (255, 255, 255)
 
@@ -35,6 +39,8 @@ class RenderedView:
     box: Box  # where the view was cut from, in the full-size image
     low_resolution: bool
     padded: bool = False
+    upscaled: bool = False  # written larger than its box (only when a preset asks)
+    flags: tuple[str, ...] = ()  # what of the preset's rules it misses, in words
 
 
 def render_views(
@@ -42,28 +48,49 @@ def render_views(
     view_boxes: Iterable[ViewBox | SkippedView],
     fmt: str = "jpeg",
     quality: int = 90,
-    upscale_to: int | None = None,
+    *,
+    sizes: Mapping[str, tuple[int, int]] | None = None,
+    alphas: Mapping[tuple[int, int, int, int], Image.Image] | None = None,
 ) -> list[RenderedView]:
     """Encode every ViewBox (SkippedViews are passed over), in the order given.
 
-    `upscale_to`: enlarge views whose short side is below this many pixels to it (off by default).
+    `sizes`: the pixel size to write a view at, by label (its box's size otherwise); same ratio as its box.
+    `alphas`: the person's alpha ('L', box-sized) for each box of a view with a white or transparent background.
     """
-    if fmt not in CONTENT_TYPES:
-        raise ValueError(f"view format {fmt!r} is not one of {', '.join(CONTENT_TYPES)}")
+    if fmt not in VIEW_FORMATS:
+        raise ValueError(f"view format {fmt!r} is not one of {', '.join(VIEW_FORMATS)}")
     if image.mode != "RGB":
         raise ValueError(f"render_views needs an RGB image (from decode_image), got mode {image.mode}")
     boxes = [view for view in view_boxes if isinstance(view, ViewBox)]
+    sizes, alphas = sizes or {}, alphas or {}
+    for view in boxes:
+        if view.background != "photo" and view.box not in alphas:
+            raise ValueError(f"the {view.label} view is cut out on {view.background}: it needs the person's alpha")
     # Largest first, so the two threads finish together.
     order = sorted(range(len(boxes)), key=lambda i: -(boxes[i].width * boxes[i].height))
-    futures = {i: _pool().submit(_render_one, image, boxes[i], fmt, quality, upscale_to) for i in order}
+    futures = {
+        i: _pool().submit(
+            _render_one, image, boxes[i], fmt, quality, sizes.get(boxes[i].label), alphas.get(boxes[i].box)
+        )
+        for i in order
+    }
     return [futures[i].result() for i in range(len(boxes))]
 
 
-def _render_one(image: Image.Image, view: ViewBox, fmt: str, quality: int, upscale_to: int | None) -> RenderedView:
+def _render_one(
+    image: Image.Image, view: ViewBox, fmt: str, quality: int, size: tuple[int, int] | None, alpha: Image.Image | None
+) -> RenderedView:
     pixels = crop(image, view.box)
-    if upscale_to and min(pixels.size) < upscale_to:
-        factor = upscale_to / min(pixels.size)
-        pixels = pixels.resize((round(pixels.width * factor), round(pixels.height * factor)), Image.Resampling.LANCZOS)
+    if alpha is not None and view.background == "white":
+        pixels = Image.composite(pixels, Image.new("RGB", pixels.size, PADDING_COLOUR), alpha)
+    elif alpha is not None and view.background == "transparent":
+        pixels.putalpha(alpha)
+        fmt = "png"
+    upscaled = False
+    if size and size != pixels.size:
+        upscaled = size[0] > pixels.width
+        # Shrinking: reducing by a whole factor first (reducing_gap) is much faster and looks the same.
+        pixels = pixels.resize(size, Image.Resampling.LANCZOS, reducing_gap=None if upscaled else 3.0)
     return RenderedView(
         label=view.label,
         title=view.title,
@@ -74,6 +101,7 @@ def _render_one(image: Image.Image, view: ViewBox, fmt: str, quality: int, upsca
         box=view.box,
         low_resolution=view.low_resolution,
         padded=view.padded,
+        upscaled=upscaled,
     )
 
 
@@ -96,6 +124,9 @@ def encode(pixels: Image.Image, fmt: str, quality: int) -> bytes:
         if fmt == "jpeg":
             # libjpeg optimises the Huffman tables of a progressive JPEG by itself.
             pixels.save(out, "JPEG", quality=quality, progressive=True, icc_profile=SRGB_PROFILE)
+        elif fmt == "png":
+            # Level 1: the alpha's flat areas compress well at any level; higher levels cost several times the time.
+            pixels.save(out, "PNG", compress_level=1, icc_profile=SRGB_PROFILE)
         else:
             pixels.save(out, "WEBP", quality=quality, icc_profile=SRGB_PROFILE)
         out.flush()
