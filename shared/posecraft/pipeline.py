@@ -13,11 +13,12 @@ from posecraft.config import Settings
 from posecraft.imaging import mask
 from posecraft.imaging.decode import decode_image
 from posecraft.pose.engine import Keypoint, get_engine
+from posecraft.pose.landmarks import PersonMask
 from posecraft.views import presets
 from posecraft.views.geometry import SkippedView, ViewBox, plan_views
 from posecraft.views.overlay import draw_overlay
 from posecraft.views.recipes import configured_recipes
-from posecraft.views.render import RenderedView, render_views
+from posecraft.views.render import RenderedView, submit_views
 
 CUTOUT_LABEL, CUTOUT_TITLE = "cutout", "Cut-out"
 
@@ -59,36 +60,9 @@ def analyze_photo(
 
     started = time.perf_counter()
     person = mask.isolate(pose.mask) if pose.mask is not None else None
-    extent = mask.person_box(person, image.size) if person is not None else None
-    outline = [(extent[0], extent[1]), (extent[2], extent[3])] if extent else []
-    recipes = presets.apply_to_recipes(chosen, configured_recipes(settings.view_aspects))
-    plans = plan_views(pose.keypoints, image.size, recipes, outline=outline)
-    if cutout:
-        plans.append(_cutout_of(plans))
-    alphas = {}
-    for i, plan in enumerate(plans):
-        if isinstance(plan, ViewBox) and plan.background != "photo":
-            if person is None:
-                plans[i] = SkippedView(plan.label, plan.title, "needs the person's mask: the pose model gave none")
-            elif plan.box not in alphas:
-                alphas[plan.box] = mask.person_alpha(image, person, plan.box)
-    seconds["mask"] = time.perf_counter() - started
-
-    started = time.perf_counter()
-    sized = {plan.label: presets.output_size(chosen, (plan.width, plan.height)) for plan in plans
-             if isinstance(plan, ViewBox)}
-    views = render_views(
-        image, plans, fmt=chosen.format or settings.view_format, quality=settings.view_quality,
-        sizes={label: size for label, (size, _) in sized.items()}, alphas=alphas,
-    )
-    views = [
-        dataclasses.replace(view, flags=presets.flags(
-            chosen, (view.width, view.height), image.size,
-            _fill(alphas[view.box]) if view.box in alphas and chosen.min_fill else None,
-        ))
-        for view in views
-    ]
-    seconds["views"] = time.perf_counter() - started
+    plans = _plan(pose.keypoints, image.size, person, chosen, settings.view_aspects, cutout)
+    views, seconds["mask"] = _render(image, plans, person, chosen, settings)
+    seconds["views"] = time.perf_counter() - started  # planning, encoding and, meanwhile, the mask
 
     return PhotoAnalysis(
         people=pose.people,
@@ -102,6 +76,52 @@ def analyze_photo(
     )
 
 
+def _plan(
+    keypoints: tuple[Keypoint, ...], image_size: tuple[int, int], person: PersonMask | None, preset: presets.Preset,
+    view_aspects: tuple[str, ...], cutout: bool,
+) -> list[ViewBox | SkippedView]:
+    """The views' boxes: the configured recipes in the preset's ratio, the whole-person ones framed by the mask."""
+    extent = mask.person_box(person, image_size) if person is not None else None
+    outline = [(extent[0], extent[1]), (extent[2], extent[3])] if extent else []
+    plans = plan_views(keypoints, image_size, presets.apply_to_recipes(preset, configured_recipes(view_aspects)),
+                       outline=outline)
+    if cutout:
+        plans.append(_cutout_of(plans))
+    if person is None:  # no mask from the pose engine: nothing to cut out
+        plans = [_without_mask(plan) for plan in plans]
+    return plans
+
+
+def _render(
+    image: Image.Image, plans: list[ViewBox | SkippedView], person: PersonMask | None, preset: presets.Preset,
+    settings: Settings,
+) -> tuple[list[RenderedView], float]:
+    """The views in plan order, flagged by the preset, and the seconds spent cutting the person out: that is done
+    here while the photo's own views encode on the render threads."""
+    fmt, quality = preset.format or settings.view_format, settings.view_quality
+    boxes = [plan for plan in plans if isinstance(plan, ViewBox)]
+    sizes = {plan.label: presets.output_size(preset, (plan.width, plan.height)) for plan in boxes}
+    pending = submit_views(image, [plan for plan in boxes if plan.background == "photo"], fmt, quality, sizes=sizes)
+    started = time.perf_counter()
+    cut = [plan for plan in boxes if plan.background != "photo"]
+    cut_outs = {plan.box: mask.cut_out(image, person, plan.box) for plan in cut if person is not None}
+    cutting = time.perf_counter() - started
+    pending += submit_views(image, cut, fmt, quality, sizes=sizes, cut_outs=cut_outs)
+    rendered = {view.label: view for view in (future.result() for future in pending)}
+    views = []
+    for plan in boxes:
+        view = rendered[plan.label]
+        fill = cut_outs[plan.box].fill() if plan.box in cut_outs and preset.min_fill else None
+        views.append(dataclasses.replace(view, flags=presets.flags(preset, (view.width, view.height), image.size, fill)))
+    return views, cutting
+
+
+def _without_mask(plan: ViewBox | SkippedView) -> ViewBox | SkippedView:
+    if isinstance(plan, ViewBox) and plan.background != "photo":
+        return SkippedView(plan.label, plan.title, "needs the person's mask: the pose model gave none")
+    return plan
+
+
 def _cutout_of(plans: list[ViewBox | SkippedView]) -> ViewBox | SkippedView:
     """The cut-out: the on-white view's box on transparency (skipped with it, for the same reason)."""
     (onwhite,) = [plan for plan in plans if plan.label == "onwhite"]
@@ -109,12 +129,3 @@ def _cutout_of(plans: list[ViewBox | SkippedView]) -> ViewBox | SkippedView:
         return SkippedView(CUTOUT_LABEL, CUTOUT_TITLE, onwhite.reason)
     return dataclasses.replace(onwhite, label=CUTOUT_LABEL, title=CUTOUT_TITLE, background="transparent")
 
-
-def _fill(alpha: Image.Image) -> float:
-    """How much of the frame's longer side the person (alpha >= 50 %) spans, 0..1."""
-    extent = alpha.point(lambda value: 255 if value >= 128 else 0).getbbox()
-    if extent is None:
-        return 0.0
-    if alpha.height >= alpha.width:
-        return (extent[3] - extent[1]) / alpha.height
-    return (extent[2] - extent[0]) / alpha.width

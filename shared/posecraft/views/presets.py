@@ -79,8 +79,8 @@ def apply_to_recipes(preset: Preset, recipes: Iterable[ViewRecipe]) -> tuple[Vie
     return tuple(dataclasses.replace(recipe, aspect=preset.aspect, turns=False) for recipe in recipes)
 
 
-def output_size(preset: Preset, size: Size) -> tuple[Size, bool]:
-    """The pixel size a view cut as `size` is written at under the preset, and whether that enlarges it.
+def output_size(preset: Preset, size: Size) -> Size:
+    """The pixel size a view cut as `size` is written at under the preset (larger only if it says `upscale`).
 
     Always the view's own ratio exactly: a whole multiple of its reduced width:height (a 3:4 view of 1500 x 2000
     scaled into 1000 x 1000 is 750 x 1000).
@@ -91,9 +91,9 @@ def output_size(preset: Preset, size: Size) -> tuple[Size, bool]:
     if preset.best_size and (width > preset.best_size[0] or height > preset.best_size[1]):
         units = min(preset.best_size[0] // ratio_w, preset.best_size[1] // ratio_h)
         if units >= 1:
-            return (units * ratio_w, units * ratio_h), False
+            return (units * ratio_w, units * ratio_h)
         scale = min(preset.best_size[0] / width, preset.best_size[1] / height)  # a ratio of huge numbers
-        return (max(1, round(width * scale)), max(1, round(height * scale))), False
+        return (max(1, round(width * scale)), max(1, round(height * scale)))
     if preset.upscale:
         factor = 1.0
         if preset.min_size:
@@ -102,8 +102,8 @@ def output_size(preset: Preset, size: Size) -> tuple[Size, bool]:
             factor = max(factor, preset.min_long_side / max(width, height))
         if factor > 1:
             units = math.ceil(unit * factor)
-            return (units * ratio_w, units * ratio_h), True
-    return size, False
+            return (units * ratio_w, units * ratio_h)
+    return size
 
 
 def flags(preset: Preset, size: Size, image_size: Size, fill: float | None = None) -> tuple[str, ...]:
