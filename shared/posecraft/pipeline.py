@@ -18,7 +18,7 @@ from posecraft.views import presets
 from posecraft.views.geometry import SkippedView, ViewBox, plan_views
 from posecraft.views.overlay import draw_overlay
 from posecraft.views.recipes import configured_recipes
-from posecraft.views.render import RenderedView, submit_views
+from posecraft.views.render import RenderedView, crop, submit_views
 
 CUTOUT_LABEL, CUTOUT_TITLE = "cutout", "Cut-out"
 
@@ -104,15 +104,20 @@ def _render(
     pending = submit_views(image, [plan for plan in boxes if plan.background == "photo"], fmt, quality, sizes=sizes)
     started = time.perf_counter()
     cut = [plan for plan in boxes if plan.background != "photo"]
-    cut_outs = {plan.box: mask.cut_out(image, person, plan.box) for plan in cut if person is not None}
+    cut_outs = {plan.box: mask.cut_out(crop(image, plan.box), person, plan.box, image.size)
+                for plan in cut if person is not None}
+    fills = {box: cut_out.fill() for box, cut_out in cut_outs.items()} if preset.min_fill else {}
+    # The cut-out on transparency first: whitening changes the pixels it is made from.
+    prepared = {plan.label: cut_outs[plan.box].on_transparency() for plan in cut if plan.background == "transparent"}
+    prepared |= {plan.label: cut_outs[plan.box].whiten() for plan in cut if plan.background == "white"}
     cutting = time.perf_counter() - started
-    pending += submit_views(image, cut, fmt, quality, sizes=sizes, cut_outs=cut_outs)
+    pending += submit_views(image, cut, fmt, quality, sizes=sizes, prepared=prepared)
     rendered = {view.label: view for view in (future.result() for future in pending)}
     views = []
     for plan in boxes:
         view = rendered[plan.label]
-        fill = cut_outs[plan.box].fill() if plan.box in cut_outs and preset.min_fill else None
-        views.append(dataclasses.replace(view, flags=presets.flags(preset, (view.width, view.height), image.size, fill)))
+        flags = presets.flags(preset, (view.width, view.height), image.size, fills.get(plan.box))
+        views.append(dataclasses.replace(view, flags=flags))
     return views, cutting
 
 

@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageChops
 
 from posecraft.pose.landmarks import INPUT_SIZE, PersonMask
 
@@ -36,35 +36,55 @@ LOW, HIGH = 0.1, 0.9
 SEED_RADIUS_CELLS = 12
 
 
-@dataclass(frozen=True)
+EDGE = 1  # in CutOut.tiles: a tile the person's edge may cross (0: background, 255: person)
+
+
+@dataclass(frozen=True, eq=False)
 class CutOut:
-    """The person over a view's box: the part of the box inside the photo, the person's alpha over it, and where
-    that part sits in the box (the rest of a padded box is background)."""
+    """The person over a view's box: the box's pixels (white past the photo's edge), the person's alpha, and which
+    tiles of the box are background, person or edge (what makes whitening cheap)."""
 
-    size: tuple[int, int]  # the box's
-    offset: tuple[int, int]  # of `pixels` in the box
-    pixels: Image.Image  # RGB
-    alpha: Image.Image  # 'L', the size of `pixels`: 0 background, 255 person
-
-    def on_white(self) -> Image.Image:
-        """The person on pure white (255, 255, 255 wherever alpha is 0)."""
-        canvas = Image.new("RGB", self.size, WHITE)
-        canvas.paste(self.pixels, self.offset, self.alpha)
-        return canvas
+    pixels: Image.Image  # RGB, the box's size
+    alpha: Image.Image  # 'L', the same size: 0 background, 255 person
+    tiles: np.ndarray  # tile rows x tile columns of 0, 255 or EDGE, over the part of the box inside the photo
+    tile_side: int  # in pixels; the tiles at the right and bottom may be cut short
+    inside: Box  # the part of the box inside the photo, in box pixels
 
     def on_transparency(self) -> Image.Image:
-        """RGBA: the photo's pixels with the person's alpha; fully transparent elsewhere."""
-        canvas = Image.new("RGBA", self.size, (0, 0, 0, 0))
-        canvas.paste(Image.merge("RGBA", (*self.pixels.split(), self.alpha)), self.offset)
-        return canvas
+        """RGBA: the photo's pixels with the person's alpha (a new image)."""
+        return Image.merge("RGBA", (*self.pixels.split(), self.alpha))
+
+    def whiten(self) -> Image.Image:
+        """The person on pure white (255, 255, 255 wherever alpha is 0), made in `pixels` itself: the last use of
+        this cut-out. Background tiles are filled, edge tiles blended through the alpha; person tiles untouched
+        (~5x cheaper than one blend over the box, measured on 12 MP)."""
+        side, (left, top, right, bottom) = self.tile_side, self.inside
+        for row in range(self.tiles.shape[0]):
+            y0, y1 = top + row * side, min(top + (row + 1) * side, bottom)
+            for start, end in _runs(self.tiles[row] == 0):
+                self.pixels.paste(WHITE, (left + start * side, y0, min(left + end * side, right), y1))
+        white = Image.new("RGB", (side, side), WHITE)
+        for row, col in zip(*np.nonzero(self.tiles == EDGE), strict=True):
+            rect = (left + col * side, top + row * side, min(left + (col + 1) * side, right),
+                    min(top + (row + 1) * side, bottom))
+            size = (rect[2] - rect[0], rect[3] - rect[1])
+            background = ImageChops.invert(self.alpha.crop(rect))
+            self.pixels.paste(white if size == (side, side) else white.crop((0, 0, *size)), rect, background)
+        return self.pixels
 
     def fill(self) -> float:
         """How much of the box's longer side the person (alpha >= 50 %) spans, 0..1."""
         extent = self.alpha.point(lambda value: 255 if value >= 128 else 0).getbbox()
         if extent is None:
             return 0.0
-        axis = 1 if self.size[1] >= self.size[0] else 0
-        return (extent[axis + 2] - extent[axis]) / self.size[axis]
+        axis = 1 if self.alpha.height >= self.alpha.width else 0
+        return (extent[axis + 2] - extent[axis]) / self.alpha.size[axis]
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) of each run of True in a 1-D array."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], flags, [False]]).astype(np.int8)))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
 
 
 def isolate(mask: PersonMask) -> PersonMask:
@@ -103,24 +123,27 @@ def person_box(mask: PersonMask, image_size: tuple[int, int]) -> Box | None:
     return box if box[0] < box[2] and box[1] < box[3] else None
 
 
-def cut_out(image: Image.Image, mask: PersonMask, box: Box) -> CutOut:
-    """The person over `box` of `image` (RGB, the pixels `mask` maps from); the box may reach past the image."""
+def cut_out(pixels: Image.Image, mask: PersonMask, box: Box, image_size: tuple[int, int]) -> CutOut:
+    """The person over `box`, whose pixels (RGB, cut from the image of `image_size` that `mask` maps from, white past
+    its edge) are `pixels`; the cut-out takes them over (CutOut.whiten changes them)."""
     x0, y0, x1, y1 = box
-    inside = (max(x0, 0), max(y0, 0), min(x1, image.width), min(y1, image.height))
-    if inside[0] >= inside[2] or inside[1] >= inside[3]:
-        raise ValueError(f"box {box} does not overlap the image ({image.width} x {image.height})")
-    pixels = image if inside == (0, 0, *image.size) else image.crop(inside)  # only read: no copy of it all
-    alpha = Image.fromarray(_alpha(pixels.convert("L"), mask, inside[:2]), "L")
-    return CutOut((x1 - x0, y1 - y0), (inside[0] - x0, inside[1] - y0), pixels, alpha)
-
-
-def _alpha(grey: Image.Image, mask: PersonMask, origin: tuple[int, int]) -> np.ndarray:
-    """The person's alpha (H x W uint8) over `grey`, the part of the image (as 'L') whose top-left corner is
-    `origin`."""
+    inside = (max(x0, 0), max(y0, 0), min(x1, image_size[0]), min(y1, image_size[1]))
+    if inside[0] >= inside[2] or inside[1] >= inside[3] or pixels.size != (x1 - x0, y1 - y0):
+        raise ValueError(f"box {box} does not overlap the image ({image_size}) or is not the pixels' size")
+    within = (inside[0] - x0, inside[1] - y0, inside[2] - x0, inside[3] - y0)
+    grey = pixels.convert("L")
+    if within != (0, 0, *pixels.size):
+        grey = grey.crop(within)
+    alpha = np.zeros((y1 - y0, x1 - x0), np.uint8)  # past the image's edge: background
     cell = 1 / math.hypot(*mask.to_crop[0, :2])  # image px per mask cell
     step = max(1, int(cell / CELL_PX))
-    slope, offset = _reduced_coefficients(grey, mask, origin, step, max(1, round(RADIUS_CELLS * cell / step)))
-    return _apply_in_tiles(np.asarray(grey), slope, offset, step, max(2, TILE_PX // step))
+    slope, offset = _reduced_coefficients(grey, mask, inside[:2], step, max(1, round(RADIUS_CELLS * cell / step)))
+    tile = max(2, TILE_PX // step)  # in reduced pixels
+    tiles = _apply_in_tiles(
+        np.asarray(grey), slope, offset, step, tile, out=alpha[within[1]:within[3], within[0]:within[2]]
+    )
+    # Image.fromarray maps a contiguous array: no copy.
+    return CutOut(pixels, Image.fromarray(alpha, "L"), tiles, tile * step, within)
 
 
 def _reduced_coefficients(
@@ -148,9 +171,12 @@ def _reduced_coefficients(
     return _box_mean(slope, radius) * stretch, (_box_mean(offset, radius) - np.float32(LOW)) * stretch
 
 
-def _apply_in_tiles(grey: np.ndarray, slope: np.ndarray, offset: np.ndarray, step: int, tile: int) -> np.ndarray:
-    """alpha = slope * I + offset at full size (H x W uint8, 0..255), the coefficients upsampled bilinearly from
-    the reduced grid (`tile` reduced pixels = one tile of tile * step image pixels a side)."""
+def _apply_in_tiles(
+    grey: np.ndarray, slope: np.ndarray, offset: np.ndarray, step: int, tile: int, out: np.ndarray
+) -> np.ndarray:
+    """alpha = slope * I + offset at full size into `out` (H x W uint8, 0..255), the coefficients upsampled
+    bilinearly from the reduced grid (`tile` reduced pixels = one tile of tile * step image pixels a side).
+    Returns the tiles: 0 (background), 255 (person) or EDGE."""
     height, width = grey.shape
     tiles_y, tiles_x = -(-slope.shape[0] // tile), -(-slope.shape[1] // tile)
     # Padded by a reduced pixel all round (edge values: bilinear upsampling clamps there) and to whole tiles.
@@ -160,32 +186,46 @@ def _apply_in_tiles(grey: np.ndarray, slope: np.ndarray, offset: np.ndarray, ste
     highest = _tile_extreme(offset + np.maximum(slope, 0), tile, np.max)
     lowest = _tile_extreme(offset + np.minimum(slope, 0), tile, np.min)
     side = tile * step
-    # Tile by tile 0 or 255; the edge tiles are then written over. Whole tiles, trimmed to the box at the end.
-    alpha = np.repeat(np.repeat(np.where(lowest >= 1, np.uint8(255), np.uint8(0)), side, axis=0), side, axis=1)
-    edge_y, edge_x = np.nonzero((highest > 0) & (lowest < 1))
-    if len(edge_y):
-        # The image pixels of each edge tile: tiles x side x side; those cut by the box's edge repeat its edge pixels
-        # (their alpha is trimmed off).
-        values = np.empty((len(edge_y), side, side), np.float32)
-        whole_y, whole_x = height // side, width // side
-        whole = (edge_y < whole_y) & (edge_x < whole_x)
-        whole_tiles = grey[:whole_y * side, :whole_x * side].reshape(whole_y, side, whole_x, side)
-        values[whole] = whole_tiles[edge_y[whole], :, edge_x[whole], :]
-        for i in np.nonzero(~whole)[0]:
-            ys = np.minimum(edge_y[i] * side + np.arange(side), height - 1)
-            xs = np.minimum(edge_x[i] * side + np.arange(side), width - 1)
-            values[i] = grey[np.ix_(ys, xs)]
-        # Each tile's coefficients: its tile + 2 reduced pixels (its own and the border), upsampled.
-        weights = _upsampling_weights(tile, step)
-        rows = edge_y[:, None] * tile + np.arange(tile + 2)
-        cols = edge_x[:, None] * tile + np.arange(tile + 2)
-        window = (rows[:, :, None], cols[:, None, :])
-        values *= weights @ slope[window] @ weights.T
-        values += (weights @ offset[window] @ weights.T) * np.float32(255)  # 0..255 for I in 0..255
-        np.clip(values, 0, 255, out=values)
-        np.rint(values, out=values)
-        alpha.reshape(tiles_y, side, tiles_x, side)[edge_y, :, edge_x, :] = values.astype(np.uint8)
-    return alpha[:height, :width]
+    whole_y, whole_x = height // side, width // side  # tiles wholly inside; the others are cut by the box's edge
+    # Tile by tile 0 or 255, then the edge tiles written over.
+    state = np.where(lowest >= 1, np.uint8(255), np.uint8(0))
+    _tiled(out, side, whole_y, whole_x)[...] = state[:whole_y, None, :whole_x, None]
+    out[whole_y * side:, :] = np.repeat(state[whole_y:whole_y + 1], side, axis=1)[:, :width]
+    out[:whole_y * side, whole_x * side:] = np.repeat(state[:whole_y, whole_x:whole_x + 1], side, axis=0)
+    edge = (highest > 0) & (lowest < 1)
+    state[edge] = EDGE
+    edge_y, edge_x = np.nonzero(edge)
+    if not len(edge_y):
+        return state
+    # The image pixels of each edge tile (tiles x side x side); one cut by the box's edge repeats its last pixels.
+    values = np.empty((len(edge_y), side, side), np.float32)
+    whole = (edge_y < whole_y) & (edge_x < whole_x)
+    values[whole] = _tiled(grey, side, whole_y, whole_x)[edge_y[whole], :, edge_x[whole], :]
+    cut = np.nonzero(~whole)[0]
+    for i in cut:
+        ys = np.minimum(edge_y[i] * side + np.arange(side), height - 1)
+        xs = np.minimum(edge_x[i] * side + np.arange(side), width - 1)
+        values[i] = grey[np.ix_(ys, xs)]
+    # Each tile's coefficients: its tile + 2 reduced pixels (its own and the border), upsampled.
+    weights = _upsampling_weights(tile, step)
+    rows = edge_y[:, None] * tile + np.arange(tile + 2)
+    cols = edge_x[:, None] * tile + np.arange(tile + 2)
+    window = (rows[:, :, None], cols[:, None, :])
+    values *= weights @ slope[window] @ weights.T
+    values += (weights @ offset[window] @ weights.T) * np.float32(255)  # 0..255 for I in 0..255
+    np.clip(values, 0, 255, out=values)
+    np.rint(values, out=values)
+    done = values.astype(np.uint8)
+    _tiled(out, side, whole_y, whole_x)[edge_y[whole], :, edge_x[whole], :] = done[whole]
+    for i in cut:
+        view = out[edge_y[i] * side:(edge_y[i] + 1) * side, edge_x[i] * side:(edge_x[i] + 1) * side]
+        view[...] = done[i][:view.shape[0], :view.shape[1]]
+    return state
+
+
+def _tiled(array: np.ndarray, side: int, tiles_y: int, tiles_x: int) -> np.ndarray:
+    """The whole side x side tiles of a 2-D array as a (tiles_y, side, tiles_x, side) view."""
+    return array[:tiles_y * side, :tiles_x * side].reshape(tiles_y, side, tiles_x, side)
 
 
 def _tile_extreme(values: np.ndarray, tile: int, reduce) -> np.ndarray:
