@@ -18,7 +18,7 @@ from posecraft.views import presets
 from posecraft.views.geometry import SkippedView, ViewBox, plan_views
 from posecraft.views.overlay import draw_overlay
 from posecraft.views.recipes import configured_recipes
-from posecraft.views.render import RenderedView, crop, submit_views
+from posecraft.views.render import RenderedView, crop, render_views
 
 CUTOUT_LABEL, CUTOUT_TITLE = "cutout", "Cut-out"
 
@@ -61,8 +61,22 @@ def analyze_photo(
     started = time.perf_counter()
     person = mask.isolate(pose.mask) if pose.mask is not None else None
     plans = _plan(pose.keypoints, image.size, person, chosen, settings.view_aspects, cutout)
-    views, seconds["mask"] = _render(image, plans, person, chosen, settings)
-    seconds["views"] = time.perf_counter() - started  # planning, encoding and, meanwhile, the mask
+    prepared, fills = _cut_out(image, plans, person, measure_fill=chosen.min_fill is not None)
+    seconds["mask"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    sizes = {plan.label: presets.output_size(chosen, (plan.width, plan.height)) for plan in plans
+             if isinstance(plan, ViewBox)}
+    views = render_views(
+        image, plans, fmt=chosen.format or settings.view_format, quality=settings.view_quality, sizes=sizes,
+        prepared=prepared,
+    )
+    views = [
+        dataclasses.replace(view, flags=presets.flags(chosen, (view.width, view.height), image.size,
+                                                      fills.get(view.label)))
+        for view in views
+    ]
+    seconds["views"] = time.perf_counter() - started
 
     return PhotoAnalysis(
         people=pose.people,
@@ -92,33 +106,20 @@ def _plan(
     return plans
 
 
-def _render(
-    image: Image.Image, plans: list[ViewBox | SkippedView], person: PersonMask | None, preset: presets.Preset,
-    settings: Settings,
-) -> tuple[list[RenderedView], float]:
-    """The views in plan order, flagged by the preset, and the seconds spent cutting the person out: that is done
-    here while the photo's own views encode on the render threads."""
-    fmt, quality = preset.format or settings.view_format, settings.view_quality
-    boxes = [plan for plan in plans if isinstance(plan, ViewBox)]
-    sizes = {plan.label: presets.output_size(preset, (plan.width, plan.height)) for plan in boxes}
-    pending = submit_views(image, [plan for plan in boxes if plan.background == "photo"], fmt, quality, sizes=sizes)
-    started = time.perf_counter()
-    cut = [plan for plan in boxes if plan.background != "photo"]
-    cut_outs = {plan.box: mask.cut_out(crop(image, plan.box), person, plan.box, image.size)
-                for plan in cut if person is not None}
-    fills = {box: cut_out.fill() for box, cut_out in cut_outs.items()} if preset.min_fill else {}
+def _cut_out(
+    image: Image.Image, plans: list[ViewBox | SkippedView], person: PersonMask | None, measure_fill: bool
+) -> tuple[dict[str, Image.Image], dict[str, float]]:
+    """The pixels of the views on white or on transparency, by label, and (if asked) how much of its frame's
+    longer side the person spans in each."""
+    cut = [plan for plan in plans if isinstance(plan, ViewBox) and plan.background != "photo"]
+    if person is None or not cut:
+        return {}, {}
+    cut_outs = {plan.box: mask.cut_out(crop(image, plan.box), person, plan.box, image.size) for plan in cut}
+    fills = {plan.label: cut_outs[plan.box].fill() for plan in cut} if measure_fill else {}
     # The cut-out on transparency first: whitening changes the pixels it is made from.
     prepared = {plan.label: cut_outs[plan.box].on_transparency() for plan in cut if plan.background == "transparent"}
     prepared |= {plan.label: cut_outs[plan.box].whiten() for plan in cut if plan.background == "white"}
-    cutting = time.perf_counter() - started
-    pending += submit_views(image, cut, fmt, quality, sizes=sizes, prepared=prepared)
-    rendered = {view.label: view for view in (future.result() for future in pending)}
-    views = []
-    for plan in boxes:
-        view = rendered[plan.label]
-        flags = presets.flags(preset, (view.width, view.height), image.size, fills.get(plan.box))
-        views.append(dataclasses.replace(view, flags=flags))
-    return views, cutting
+    return prepared, fills
 
 
 def _without_mask(plan: ViewBox | SkippedView) -> ViewBox | SkippedView:

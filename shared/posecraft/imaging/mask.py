@@ -174,13 +174,13 @@ def _reduced_coefficients(
     )
     guide = np.asarray(small, np.float32) * np.float32(1 / 255)
     source = np.asarray(coarse, np.float32)
-    mean_i, mean_p = _box_mean(guide, radius), _box_mean(source, radius)
-    covariance = _box_mean(guide * source, radius) - mean_i * mean_p
-    variance = _box_mean(guide * guide, radius) - mean_i * mean_i
-    slope = covariance / (variance + np.float32(EPS))
+    # The four window means at once (one pass per shift over a stacked array).
+    mean_i, mean_p, mean_ip, mean_ii = _box_mean(np.stack([guide, source, guide * source, guide * guide]), radius)
+    slope = (mean_ip - mean_i * mean_p) / (mean_ii - mean_i * mean_i + np.float32(EPS))
     offset = mean_p - slope * mean_i
+    mean_slope, mean_offset = _box_mean(np.stack([slope, offset]), radius)
     stretch = np.float32(1 / (HIGH - LOW))
-    return _box_mean(slope, radius) * stretch, (_box_mean(offset, radius) - np.float32(LOW)) * stretch
+    return mean_slope * stretch, (mean_offset - np.float32(LOW)) * stretch
 
 
 def _edge_tiles(
@@ -256,9 +256,9 @@ def _upsampling_weights(tile: int, step: int) -> np.ndarray:
 
 
 def _box_mean(values: np.ndarray, radius: int) -> np.ndarray:
-    """The mean over a (2r+1)^2 window, the window cut at the array's edge."""
-    height, width = values.shape
-    summed = _window_sums(_window_sums(values, radius, 0), radius, 1)
+    """The mean over a (2r+1)^2 window of each of a stack of 2-D arrays, the window cut at the arrays' edge."""
+    height, width = values.shape[-2:]
+    summed = _window_sums(_window_sums(values, radius, -2), radius, -1)
     summed /= _window_counts(height, radius)[:, None]
     summed /= _window_counts(width, radius)[None, :]
     return summed
@@ -268,12 +268,12 @@ def _window_sums(values: np.ndarray, radius: int, axis: int) -> np.ndarray:
     """Sums over i - r .. i + r along `axis`, cut at the ends: 2r + 1 shifted slices of a zero-padded copy (for the
     small radii used here, several times faster than running sums, which numpy does not vectorise)."""
     length = values.shape[axis]
-    padding = [(0, 0), (0, 0)]
+    padding = [(0, 0)] * values.ndim
     padding[axis] = (radius, radius)
     padded = np.pad(values, padding)
     sums = np.zeros_like(values)
     for shift in range(2 * radius + 1):
-        sums += padded[shift:shift + length] if axis == 0 else padded[:, shift:shift + length]
+        sums += padded[..., shift:shift + length, :] if axis == -2 else padded[..., shift:shift + length]
     return sums
 
 

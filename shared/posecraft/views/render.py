@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Iterable, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -58,19 +58,6 @@ def render_views(
     `prepared`: by label, the pixels of a view with a white or transparent background (the box's size: the person
     cut out, posecraft.imaging.mask), used instead of the box's crop; RGBA ones are written as PNG.
     """
-    return [view.result() for view in submit_views(image, view_boxes, fmt, quality, sizes=sizes, prepared=prepared)]
-
-
-def submit_views(
-    image: Image.Image,
-    view_boxes: Iterable[ViewBox | SkippedView],
-    fmt: str = "jpeg",
-    quality: int = 90,
-    *,
-    sizes: Mapping[str, tuple[int, int]] | None = None,
-    prepared: Mapping[str, Image.Image] | None = None,
-) -> list[Future[RenderedView]]:
-    """render_views without waiting: a future per ViewBox, in the order given (the caller may work meanwhile)."""
     if fmt not in VIEW_FORMATS:
         raise ValueError(f"view format {fmt!r} is not one of {', '.join(VIEW_FORMATS)}")
     if image.mode != "RGB":
@@ -88,7 +75,7 @@ def submit_views(
         )
         for i in order
     }
-    return [futures[i] for i in range(len(boxes))]
+    return [futures[i].result() for i in range(len(boxes))]
 
 
 def _render_one(
