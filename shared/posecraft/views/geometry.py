@@ -81,6 +81,13 @@ def _plan_view(recipe: ViewRecipe, body: Body, image_size: tuple[int, int], min_
     cut = _sides_on_edge(region, image_size) if recipe.cut_at_photo_edge else (False, False, False, False)
     towards = _feet_side(body.up) if recipe.grow_towards_feet else _away_from(cut)
     box, padded = fit_box(region, margin, aspect, image_size, towards, cut)
+    slack = max(aspect) - 1  # the rounding to whole units of the ratio
+    if padded and recipe.turns and _white_beside_a_cut(box, cut, image_size, slack):
+        # Turned the other way, the white may go where the photo does not cut the person (a portrait cut at both
+        # shoulders: 3:4 with white above the head, not 4:3 with white beside the shoulders).
+        other, other_padded = fit_box(region, margin, aspect[::-1], image_size, towards, cut)
+        if not _white_beside_a_cut(other, cut, image_size, slack):
+            box, padded = other, other_padded
     low_resolution = min(box[2] - box[0], box[3] - box[1]) < min_side
     return ViewBox(recipe.label, recipe.title, box, low_resolution, padded, recipe.background)
 
@@ -179,6 +186,14 @@ def _start(centre: float, size: int, limit: int, flush: int = 0) -> int:
 
 def _sides_on_edge(region: Box, image_size: tuple[int, int]) -> Sides:
     return (region[0] <= 0, region[1] <= 0, region[2] >= image_size[0], region[3] >= image_size[1])
+
+
+def _white_beside_a_cut(box: Box, cut: Sides, image_size: tuple[int, int], slack: int) -> bool:
+    """Whether the box reaches more than `slack` px past the photo's edge on a side where the photo cuts the
+    person."""
+    width, height = image_size
+    past = (-box[0], -box[1], box[2] - width, box[3] - height)
+    return any(side and reach > slack for side, reach in zip(cut, past, strict=True))
 
 
 def _away_from(cut: Sides) -> tuple[int, int]:
