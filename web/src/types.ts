@@ -2,7 +2,7 @@
 
 export type Status = "pending" | "processed" | "failed";
 
-export type ViewLabel = "neck" | "sleeve" | "zoom" | "waist" | "length";
+export type ViewLabel = "neck" | "sleeve" | "zoom" | "waist" | "length" | "onwhite" | "cutout";
 
 export interface Shot {
   label: ViewLabel;
