@@ -59,7 +59,7 @@ def test_an_uploaded_photo_is_processed_and_every_view_is_served_at_its_recorded
 
     assert record["status"] == "processed", record["error"]
     assert record["error"] is None
-    assert {shot["label"] for shot in record["shots"]} == {"neck", "sleeve", "zoom", "waist", "length"}
+    assert {shot["label"] for shot in record["shots"]} == {"neck", "sleeve", "zoom", "waist", "length", "onwhite"}
     for shot in record["shots"]:
         assert shot["url"].startswith(f"{system.base_url}/media/")
         view = requests.get(shot["url"], timeout=10)
