@@ -16,6 +16,7 @@ from PIL import Image, ImageFilter
 
 from posecraft.config import Settings
 from posecraft.imaging import mask
+from posecraft.imaging.decode import decode_image
 from posecraft.pipeline import analyze_photo
 from posecraft.pose.engine import get_engine
 from posecraft.pose.landmarks import INPUT_SIZE, PersonMask, Roi, decode_segmentation
@@ -105,10 +106,11 @@ def test_a_blob_not_connected_to_the_person_is_dropped():
 
 @functools.cache
 def our_mask(name: str) -> np.ndarray:
-    """Our alpha over the whole photo (bool at 50 %), as the pipeline makes it."""
-    with Image.open(PHOTOS / name) as im:
-        image = im.convert("RGB")
-    result = get_engine(Settings.from_env({})).estimate(image)
+    """Our alpha over the whole photo (bool at 50 %), as the pipeline makes it: the pose (and the mask) from the pose
+    copy (bus.jpg's is half size), mapped to the full-size photo."""
+    decoded = decode_image((PHOTOS / name).read_bytes(), max_pixels=50_000_000)
+    result = get_engine(Settings.from_env({})).estimate(decoded.pose_image).scaled(*decoded.scale)
+    image = decoded.image
     box = (0, 0, *image.size)
     cut = mask.cut_out(crop(image, box), mask.isolate(result.mask), box, image.size)
     return alpha_array(cut) >= 128
