@@ -84,7 +84,7 @@ def posecraft_round(inputs: list[Path], pose_copies: dict, settings: Settings, o
             return analysis, time.perf_counter() - started
 
         (analysis, write_s), wall, cpu = timed(whole)
-        for stage in ("decode", "pose", "views"):
+        for stage in ("decode", "pose", "mask", "views"):
             results[stage].append(analysis.seconds[stage])
         results["write"].append(write_s)
         results["total"].append(wall)
@@ -179,7 +179,9 @@ def main() -> None:
             sizes.append(f"{im.width}x{im.height}")
 
     boxes, pose_copies = prepare(inputs, settings, out)
-    ours = {key: [] for key in ("decode", "pose", "views", "write", "total", "cpu", "pose_alone", "pose_alone_cpu")}
+    ours = {
+        key: [] for key in ("decode", "pose", "mask", "views", "write", "total", "cpu", "pose_alone", "pose_alone_cpu")
+    }
     floor = {"wall": [], "cpu": []}
     mediapipe = {"decode": [], "pose_full": [], "pose_small": []}
     sharp = {"wall": [], "cpu": []}
@@ -201,8 +203,8 @@ def main() -> None:
     print()
     print("PoseCraft, per photo (median ms)")
     for stage, label in [("decode", "decode (pose copy + full size)"), ("pose", "pose (on the pose copy)"),
-                         ("views", "crop + encode views"), ("write", "write view files"), ("total", "total (wall)"),
-                         ("cpu", "CPU time, all threads")]:
+                         ("mask", "person mask (on-white boxes)"), ("views", "crop + encode views"),
+                         ("write", "write view files"), ("total", "total (wall)"), ("cpu", "CPU time, all threads")]:
         print(f"  {label:34s} {median_ms(ours[stage]):8.1f}")
     total_ms, cpu_ms = median_ms(ours["total"]), median_ms(ours["cpu"])
     print(f"  {'images/s, one stream (wall)':34s} {1000 / total_ms:8.2f}")

@@ -1,11 +1,13 @@
-"""`posecraft views [--out DIR] [--json] [--debug] PHOTO...`: the worker's pipeline on local files, no services.
+"""`posecraft views [--out DIR] [--json] [--debug] [--preset NAME] [--cutout] PHOTO...`: the worker's pipeline on
+local files, no services. `posecraft presets`: the output presets and their rules.
 (`posecraft migrate` rewrites the image records of an older schema in MONGO_URL's database; the services also do
 it when they start. `posecraft keys create NAME | list | revoke NAME` manages the API keys.)
 `posecraft check [--no-pose]`: the settings of this environment checked as every process checks them at start.
 
-Each photo's views go to DIR/<photo name>/<label>.jpg (.webp with VIEW_FORMAT=webp; overlay.png with --debug). With --json, one JSON
-object per photo on stdout; otherwise one line per photo. The exit status is 1 when any photo failed.
-Settings come from the environment as for the services (POSE_MODEL, POSE_RUNTIME, POSE_THREADS, VIEW_FORMAT, ...).
+Each photo's views go to DIR/<photo name>/<label>.jpg (.webp with VIEW_FORMAT=webp; cutout.png with --cutout;
+overlay.png with --debug). With --json, one JSON object per photo on stdout; otherwise one line per photo. The exit
+status is 1 when any photo failed. Settings come from the environment as for the services (POSE_MODEL,
+POSE_RUNTIME, POSE_THREADS, VIEW_FORMAT, DEFAULT_PRESET, PRESETS_FILE, VIEW_CUTOUT, ...).
 """
 from __future__ import annotations
 
@@ -18,11 +20,12 @@ from typing import TYPE_CHECKING
 
 from posecraft.config import Settings, SettingsError, environment_problems
 from posecraft.errors import PoseCraftError
+from posecraft.views.presets import known_presets
 
 if TYPE_CHECKING:
     from posecraft.pipeline import PhotoAnalysis
 
-EXTENSIONS = {"image/jpeg": "jpg", "image/webp": "webp"}
+EXTENSIONS = {"image/jpeg": "jpg", "image/webp": "webp", "image/png": "png"}
 
 
 def _output_dirs(photos: list[str], out: Path) -> list[Path]:
@@ -55,10 +58,12 @@ def _report(photo: str, analysis: PhotoAnalysis, paths: list[Path], overlay_path
         "image": photo,
         "people": analysis.people,
         "ambiguous": analysis.ambiguous,
+        "preset": analysis.preset,
         "views": [
             {
                 "label": view.label, "box": list(view.box), "width": view.width, "height": view.height,
-                "lowResolution": view.low_resolution, "padded": view.padded, "reach": view.reach, "path": str(path),
+                "lowResolution": view.low_resolution, "padded": view.padded, "reach": view.reach,
+                "upscaled": view.upscaled, "flags": list(view.flags), "path": str(path),
             }
             for view, path in zip(analysis.views, paths, strict=False)
         ],
@@ -81,6 +86,9 @@ def _summary(report: dict) -> str:
         line += f" in {Path(report['views'][0]['path']).parent}"
     for skipped in report["skipped"]:
         line += f"; {skipped['label']} skipped ({skipped['reason']})"
+    for view in report["views"]:
+        for flag in view["flags"]:
+            line += f"; {view['label']}: {flag}"
     return line
 
 
@@ -93,8 +101,16 @@ def views_command(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         get_engine(settings)  # load the models once, and fail once if they are missing
+        presets = known_presets(settings.presets_file)
     except PoseCraftError as error:
         print(f"posecraft: {error.reason}", file=sys.stderr)
+        return 1
+    except ValueError as error:  # PRESETS_FILE is wrong
+        print(f"posecraft: {error}", file=sys.stderr)
+        return 1
+    preset = args.preset or settings.default_preset
+    if preset not in presets:
+        print(f"posecraft: unknown preset {preset!r}: the presets are {', '.join(presets)}", file=sys.stderr)
         return 1
     failed = 0
     folders = _output_dirs(args.photos, Path(args.out))
@@ -102,7 +118,7 @@ def views_command(args: argparse.Namespace, settings: Settings) -> int:
     for photo, folder in zip(args.photos, folders, strict=False):
         try:
             data = Path(photo).read_bytes()
-            analysis = analyze_photo(data, settings, overlay=args.debug)
+            analysis = analyze_photo(data, settings, overlay=args.debug, preset=preset, cutout=args.cutout or None)
             report = _report(photo, analysis, *_write(analysis, folder))
         except PoseCraftError as error:
             report = {"image": photo, "error": error.reason}
@@ -113,6 +129,20 @@ def views_command(args: argparse.Namespace, settings: Settings) -> int:
         progress.update()
     progress.close()
     return 1 if failed else 0
+
+
+def presets_command(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        presets = known_presets(settings.presets_file)
+    except ValueError as error:
+        print(f"posecraft: {error}", file=sys.stderr)
+        return 1
+    for preset in presets.values():
+        default = " (the default: DEFAULT_PRESET)" if preset.name == settings.default_preset else ""
+        print(f"{preset.name}: {preset.title}{default}")
+        for rule in preset.rules():
+            print(f"  - {rule}")
+    return 0
 
 
 def migrate_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -158,7 +188,7 @@ def keys_command(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-COMMANDS = {"views": views_command, "migrate": migrate_command, "keys": keys_command}
+COMMANDS = {"views": views_command, "migrate": migrate_command, "keys": keys_command, "presets": presets_command}
 
 
 def _print_problems(problems: list[str]) -> None:
@@ -190,6 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
     views.add_argument("--out", default="views", metavar="DIR", help="where the views are written (default: ./views)")
     views.add_argument("--json", action="store_true", help="print one JSON object per photo on stdout")
     views.add_argument("--debug", action="store_true", help="also write overlay.png: the skeleton and the view boxes")
+    views.add_argument("--preset", metavar="NAME", help="output preset (see `posecraft presets`; default: DEFAULT_PRESET)")
+    views.add_argument("--cutout", action="store_true", help="also write cutout.png: the person on transparency")
+    commands.add_parser("presets", help="list the output presets and their rules")
     commands.add_parser("migrate", help="rewrite image records of an older schema (MONGO_URL, MONGO_DB)")
     keys = commands.add_parser("keys", help="API keys: create, list, revoke (MONGO_URL, MONGO_DB)")
     key_actions = keys.add_subparsers(dest="action", required=True)

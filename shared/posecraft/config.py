@@ -22,6 +22,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+# What VIEW_FORMAT may name (posecraft.views.render encodes them); a transparent view is always a PNG.
+VIEW_FORMATS = ("jpeg", "webp")
 
 
 def _split(value: str) -> tuple[str, ...]:
@@ -110,6 +112,12 @@ class Settings:
     view_quality: int = 90
     # View aspect ratios other than the defaults, e.g. "zoom=4:5,length=2:3" (docs/VIEWS.md).
     view_aspects: tuple[str, ...] = ()
+    # Also the person cut out on transparency (a PNG, the on-white view's box), when a submission does not say.
+    view_cutout: bool = False
+    # The output preset when a submission names none: default | amazon | zalando | shopify | one of PRESETS_FILE's.
+    default_preset: str = "default"
+    # A JSON file of a team's own presets (docs/VIEWS.md), read and checked at start; empty: the built-in ones only.
+    presets_file: str = ""
 
     # --- the dev stack (make up / make test) ----------------------------------------------------
     data_dir: str = str(REPO_ROOT / ".data")
@@ -249,8 +257,7 @@ def _pose_runtimes() -> tuple[str, ...]:
 
 
 def _view_formats() -> tuple[str, ...]:
-    from posecraft.views.render import CONTENT_TYPES
-    return tuple(CONTENT_TYPES)
+    return VIEW_FORMATS
 
 
 def _view_aspects(value: tuple[str, ...]) -> str | None:

@@ -1,20 +1,26 @@
-"""Photo bytes in, garment views out: decode -> pose -> plan views -> render. The one function the worker and
-the CLI both call, so a photo gives the same views from either.
+"""Photo bytes in, garment views out: decode -> pose -> plan views -> person mask -> render. The one function the
+worker and the CLI both call, so a photo gives the same views from either.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 
 from PIL import Image
 
 from posecraft.config import Settings
+from posecraft.imaging import mask
 from posecraft.imaging.decode import decode_image
 from posecraft.pose.engine import Keypoint, get_engine
-from posecraft.views.geometry import SkippedView, plan_views
+from posecraft.pose.landmarks import PersonMask
+from posecraft.views import presets
+from posecraft.views.geometry import SkippedView, ViewBox, plan_views
 from posecraft.views.overlay import draw_overlay
 from posecraft.views.recipes import configured_recipes
-from posecraft.views.render import RenderedView, render_views
+from posecraft.views.render import RenderedView, crop, render_views
+
+CUTOUT_LABEL, CUTOUT_TITLE = "cutout", "Cut-out"
 
 
 @dataclass(frozen=True)
@@ -25,12 +31,19 @@ class PhotoAnalysis:
     views: list[RenderedView]
     skipped: list[SkippedView]
     ambiguous: bool = False  # another person scored close to the one chosen: a person should check the views
+    preset: str = "default"  # the output preset the views follow
     overlay: Image.Image | None = None  # skeleton and boxes drawn on the photo, when asked for
-    seconds: dict[str, float] = field(default_factory=dict, compare=False)  # decode, pose, views
+    seconds: dict[str, float] = field(default_factory=dict, compare=False)  # decode, pose, mask, views
 
 
-def analyze_photo(data: bytes, settings: Settings, *, overlay: bool = False) -> PhotoAnalysis:
-    """Raises InvalidImage / ImageTooLarge (the bytes), NoPersonFound, ModelsMissing."""
+def analyze_photo(
+    data: bytes, settings: Settings, *, overlay: bool = False, preset: str | None = None, cutout: bool | None = None
+) -> PhotoAnalysis:
+    """`preset`: an output preset's name (DEFAULT_PRESET when None); `cutout`: also the person on transparency
+    (VIEW_CUTOUT when None). Raises ValueError (an unknown preset), InvalidImage / ImageTooLarge (the bytes),
+    NoPersonFound, ModelsMissing."""
+    chosen = presets.get_preset(preset or settings.default_preset, settings.presets_file)
+    cutout = settings.view_cutout if cutout is None else cutout
     engine = get_engine(settings)
     seconds = {}
     started = time.perf_counter()
@@ -47,8 +60,23 @@ def analyze_photo(data: bytes, settings: Settings, *, overlay: bool = False) -> 
     seconds["decode"] += time.perf_counter() - started
 
     started = time.perf_counter()
-    plans = plan_views(pose.keypoints, image.size, configured_recipes(settings.view_aspects))
-    views = render_views(image, plans, fmt=settings.view_format, quality=settings.view_quality)
+    person = mask.isolate(pose.mask) if pose.mask is not None else None
+    plans = _plan(pose.keypoints, image.size, person, chosen, settings.view_aspects, cutout)
+    prepared, fills = _cut_out(image, plans, person, measure_fill=chosen.min_fill is not None)
+    seconds["mask"] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    sizes = {plan.label: presets.output_size(chosen, (plan.width, plan.height)) for plan in plans
+             if isinstance(plan, ViewBox)}
+    views = render_views(
+        image, plans, fmt=chosen.format or settings.view_format, quality=settings.view_quality, sizes=sizes,
+        prepared=prepared,
+    )
+    views = [
+        dataclasses.replace(view, flags=presets.flags(chosen, (view.width, view.height), image.size,
+                                                      fills.get(view.label)))
+        for view in views
+    ]
     seconds["views"] = time.perf_counter() - started
 
     return PhotoAnalysis(
@@ -58,7 +86,54 @@ def analyze_photo(data: bytes, settings: Settings, *, overlay: bool = False) -> 
         views=views,
         skipped=[plan for plan in plans if isinstance(plan, SkippedView)],
         ambiguous=pose.ambiguous,
+        preset=chosen.name,
         overlay=draw_overlay(image, pose.keypoints, plans) if overlay else None,
         seconds=seconds,
     )
+
+
+def _plan(
+    keypoints: tuple[Keypoint, ...], image_size: tuple[int, int], person: PersonMask | None, preset: presets.Preset,
+    view_aspects: tuple[str, ...], cutout: bool,
+) -> list[ViewBox | SkippedView]:
+    """The views' boxes: the configured recipes in the preset's ratio, the whole-person ones framed by the mask."""
+    extent = mask.person_box(person, image_size) if person is not None else None
+    outline = [(extent[0], extent[1]), (extent[2], extent[3])] if extent else []
+    plans = plan_views(keypoints, image_size, presets.apply_to_recipes(preset, configured_recipes(view_aspects)),
+                       outline=outline)
+    if cutout:
+        plans.append(_cutout_of(plans))
+    if person is None:  # no mask from the pose engine: nothing to cut out
+        plans = [_without_mask(plan) for plan in plans]
+    return plans
+
+
+def _cut_out(
+    image: Image.Image, plans: list[ViewBox | SkippedView], person: PersonMask | None, measure_fill: bool
+) -> tuple[dict[str, Image.Image], dict[str, float]]:
+    """The pixels of the views on white or on transparency, by label, and (if asked) how much of its frame's
+    longer side the person spans in each."""
+    cut = [plan for plan in plans if isinstance(plan, ViewBox) and plan.background != "photo"]
+    if person is None or not cut:
+        return {}, {}
+    cut_outs = {plan.box: mask.cut_out(crop(image, plan.box), person, plan.box, image.size) for plan in cut}
+    fills = {plan.label: cut_outs[plan.box].fill() for plan in cut} if measure_fill else {}
+    # The cut-out on transparency first: whitening changes the pixels it is made from.
+    prepared = {plan.label: cut_outs[plan.box].on_transparency() for plan in cut if plan.background == "transparent"}
+    prepared |= {plan.label: cut_outs[plan.box].whiten() for plan in cut if plan.background == "white"}
+    return prepared, fills
+
+
+def _without_mask(plan: ViewBox | SkippedView) -> ViewBox | SkippedView:
+    if isinstance(plan, ViewBox) and plan.background != "photo":
+        return SkippedView(plan.label, plan.title, "needs the person's mask: the pose model gave none")
+    return plan
+
+
+def _cutout_of(plans: list[ViewBox | SkippedView]) -> ViewBox | SkippedView:
+    """The cut-out: the on-white view's box on transparency (skipped with it, for the same reason)."""
+    (onwhite,) = [plan for plan in plans if plan.label == "onwhite"]
+    if isinstance(onwhite, SkippedView):
+        return SkippedView(CUTOUT_LABEL, CUTOUT_TITLE, onwhite.reason)
+    return dataclasses.replace(onwhite, label=CUTOUT_LABEL, title=CUTOUT_TITLE, background="transparent")
 

@@ -57,7 +57,7 @@ def test_an_uploaded_photo_is_processed_and_every_view_is_served_at_its_recorded
 
     assert record["status"] == "processed", record["error"]
     assert record["error"] is None
-    assert {shot["label"] for shot in record["shots"]} == {"neck", "sleeve", "zoom", "waist", "length"}
+    assert {shot["label"] for shot in record["shots"]} == {"neck", "sleeve", "zoom", "waist", "length", "onwhite"}
     # What the engine found reaches the record: bus.jpg's man is seen head to feet, beside a second person.
     assert {shot["label"]: shot["reach"] for shot in record["shots"]}["length"] == "feet"
     assert all(isinstance(shot["padded"], bool) for shot in record["shots"])

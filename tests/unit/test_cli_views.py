@@ -26,7 +26,7 @@ def test_json_debug_out_writes_every_view_and_an_overlay_that_decode(tmp_path, c
     assert code == 0
     bus, astronaut = reports
     assert bus["image"] == str(PHOTOS / "bus.jpg") and bus["people"] >= 2
-    assert [view["label"] for view in bus["views"]] == ["neck", "sleeve", "zoom", "waist", "length"]
+    assert [view["label"] for view in bus["views"]] == ["neck", "sleeve", "zoom", "waist", "length", "onwhite"]
     # Two whole standing men: the subject is not certain, the page and the record say so.
     assert bus["ambiguous"] is True and astronaut["ambiguous"] is False
     for view in bus["views"]:
@@ -56,7 +56,7 @@ def test_a_failing_photo_is_reported_and_the_others_still_processed(tmp_path, ca
     assert [report["image"] for report in reports] == [str(photo) for photo in photos]
     errors = [report.get("error") for report in reports]
     assert "not an image" in errors[0]
-    assert errors[1] is None and len(reports[1]["views"]) == 5
+    assert errors[1] is None and len(reports[1]["views"]) == 6
     assert errors[2] == "no person found in the image"
     assert "cannot read the file" in errors[3] and "No such file" in errors[3]
     assert set(reports[0]) == {"image", "error"}
@@ -89,7 +89,7 @@ def test_plain_output_warns_when_the_photo_holds_several_people_alike(tmp_path, 
 def test_plain_output_says_what_was_found_and_skipped(tmp_path, capsys):
     assert main(["views", "--out", str(tmp_path), str(PHOTOS / "grace_hopper.jpg")]) == 0
     line = capsys.readouterr().out.strip()
-    assert line.startswith(f"{PHOTOS / 'grace_hopper.jpg'}: 1 person found, 1 views")
+    assert line.startswith(f"{PHOTOS / 'grace_hopper.jpg'}: 1 person found, 2 views")  # neck and on white
     assert "length skipped (needs the hips: not visible)" in line
 
 

@@ -31,6 +31,7 @@ ANCHORS = {
     "zoom": SHOULDERS + HIPS,
     "waist": HIPS,
     "length": SHOULDERS + FEET,
+    "onwhite": (NOSE,) + SHOULDERS + HIPS + FEET,
 }
 
 
@@ -63,8 +64,8 @@ def too_close_to_the_edge(points, box, image_size, margin) -> list[tuple[float, 
 
 
 @pytest.mark.parametrize("name", FULL_BODY)
-def test_full_body_photo_gets_all_five_views(name):
-    assert [view.label for view in analysis_of(name).views] == ["neck", "sleeve", "zoom", "waist", "length"]
+def test_full_body_photo_gets_all_five_views_and_the_person_on_white(name):
+    assert [view.label for view in analysis_of(name).views] == ["neck", "sleeve", "zoom", "waist", "length", "onwhite"]
     assert analysis_of(name).skipped == []
 
 
@@ -169,7 +170,7 @@ THREE_QUARTER_SHOTS = {"bus.jpg": (0, 380, 255, 720), "basketball1.png": (0, 40,
 def test_three_quarter_shot_gets_all_five_views_and_a_length_view_from_the_head_to_the_bottom_edge(name):
     image = three_quarter(name, THREE_QUARTER_SHOTS[name])
     analysis = analyze_photo(jpeg(image), Settings.from_env({}))
-    assert [view.label for view in analysis.views] == ["neck", "sleeve", "zoom", "waist", "length"]
+    assert [view.label for view in analysis.views] == ["neck", "sleeve", "zoom", "waist", "length", "onwhite"]
     views = {view.label: view for view in analysis.views}
     length = views["length"]
     # The model may see the knees on the bottom edge (it does on both), never the feet.
@@ -191,12 +192,15 @@ def test_views_of_a_photo_of_two_people_are_built_on_the_subjects_keypoints_only
         if visibility >= MIN_VISIBILITY and 0 <= x <= image.width and 0 <= y <= image.height
     ]
     assert len(seen) >= 20 and all(sx0 <= x <= sx1 and sy0 <= y <= sy1 for x, y in seen)
-    assert [view.label for view in analysis.views] == ["neck", "sleeve", "zoom", "waist", "length"]
+    assert [view.label for view in analysis.views] == ["neck", "sleeve", "zoom", "waist", "length", "onwhite"]
     (length,) = [view for view in analysis.views if view.label == "length"]
     x0, y0, x1, y1 = length.box
     assert all(x0 <= x <= x1 and y0 <= y <= y1 for x, y in seen) and length.reach == "feet"
-    # The length view is cut around the subject, not around both people.
+    # The length view is cut around the subject, not around both people; so is the on-white one (the subject's mask).
     assert x1 - x0 < 0.8 * image.width
+    (onwhite,) = [view for view in analysis.views if view.label == "onwhite"]
+    ox0, _, ox1, _ = onwhite.box
+    assert ox1 - ox0 < 0.8 * image.width and ox0 <= (sx0 + sx1) / 2 <= ox1
 
 
 def test_photo_of_two_people_alike_says_it_is_ambiguous():

@@ -78,9 +78,10 @@ def test_padded_box_shows_white_beyond_the_image():
 def test_small_view_keeps_its_size_unless_upscaling_is_asked_for():
     box = [ViewBox("neck", "Neck View", (0, 0, 90, 120), low_resolution=True)]
     (native,) = render_views(quadrants(), box)
-    (upscaled,) = render_views(quadrants(), box, upscale_to=300)
-    assert (native.width, native.height) == (90, 120) and native.low_resolution
+    (upscaled,) = render_views(quadrants(), box, sizes={"neck": (300, 400)})
+    assert (native.width, native.height) == (90, 120) and native.low_resolution and not native.upscaled
     assert (upscaled.width, upscaled.height) == (300, 400) and opened(upscaled).size == (300, 400)
+    assert upscaled.upscaled
 
 
 def test_views_come_back_in_plan_order_without_the_skipped_ones():

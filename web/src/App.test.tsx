@@ -81,7 +81,7 @@ describe("sending URLs", () => {
     const row = screen.getByText("#21").closest("tr")!;
     await within(row).findByText("Pending");
     await within(row).findByText("Processed", {}, { timeout: POLL_INTERVAL_MS + 2000 });
-    expect(within(row).getAllByRole("button", { name: /View of image #21 full size/ })).toHaveLength(5);
+    expect(within(row).getAllByRole("button", { name: /(View|On White) of image #21 full size/ })).toHaveLength(6);
     const statusCalls = calls(fetchMock, "/api/image-status");
     expect(new URL(String(statusCalls[0][0]), "http://page.test").searchParams.get("ids")).toBe("21");
     // Nothing pending: no more requests.
@@ -228,5 +228,33 @@ describe("the lightbox", () => {
     await userEvent.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(thumb).toHaveFocus();
+  });
+});
+
+describe("choosing the output", () => {
+  it("sends the chosen preset and the cut-out with the URLs and with each uploaded photo", async () => {
+    const fetchMock = serve((url) => {
+      if (url.pathname === "/api/process-batch") return { status: 202, body: { items: [] } };
+      if (url.pathname === "/api/process") {
+        return { status: 202, body: { id: 60, url: "/media/posecraft/uploads/60.jpg", status: "pending", duplicate: false } };
+      }
+      return { status: 200, body: { items: [] } };
+    });
+    render(<App />);
+    const picker = screen.getByLabelText("Preset");
+    expect(picker).toHaveValue("");
+    await userEvent.selectOptions(picker, "Zalando");
+    expect(screen.getByText("1:1.44 portrait, up to 1801 × 2600, at least 762 × 1100")).toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText(/Also a cut-out/));
+    await pasteAndSend("https://a.test/1.jpg");
+    await waitFor(() => expect(calls(fetchMock, "/api/process-batch")).toHaveLength(1));
+    expect(JSON.parse(String(calls(fetchMock, "/api/process-batch")[0][1]!.body))).toEqual({
+      imageUrls: ["https://a.test/1.jpg"], preset: "zalando", cutout: true,
+    });
+    const photo = new File([new Uint8Array(100)], "look.jpg", { type: "image/jpeg" });
+    await userEvent.upload(screen.getByLabelText("Choose photos…"), photo);
+    await waitFor(() => expect(calls(fetchMock, "/api/process")).toHaveLength(1));
+    const form = calls(fetchMock, "/api/process")[0][1]!.body as FormData;
+    expect([form.get("preset"), form.get("cutout")]).toEqual(["zalando", "true"]);
   });
 });

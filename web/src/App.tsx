@@ -10,11 +10,13 @@ import {
   uploadNotice,
   type Notice,
 } from "./messages";
+import { NO_OPTIONS, type OutputOptions } from "./presets";
 import { parseUrlList } from "./urls";
 import { useImages } from "./useImages";
 import type { Accepted } from "./types";
 import { ImageTable } from "./components/ImageTable";
 import { Lightbox, type OpenImage } from "./components/Lightbox";
+import { OutputOptionsPanel } from "./components/OutputOptionsPanel";
 import { Snackbar } from "./components/Snackbar";
 import { UploadPanel } from "./components/UploadPanel";
 import { UrlForm } from "./components/UrlForm";
@@ -43,6 +45,7 @@ export function App() {
   const [opened, setOpened] = useState<OpenImage | null>(null);
   const [uploading, setUploading] = useState(0);
   const [dragging, setDragging] = useState(false);
+  const [options, setOptions] = useState<OutputOptions>(NO_OPTIONS);
   const { rows, addAccepted } = useImages(useCallback((error: unknown) => setNotice(refreshFailedNotice(error)), []));
 
   const closeNotice = useCallback(() => setNotice(null), []);
@@ -59,7 +62,7 @@ export function App() {
     }
     setUploading((count) => count + sendable.length);
     const results = await Promise.allSettled(
-      sendable.map((file) => uploadImage(file).finally(() => setUploading((count) => count - 1))),
+      sendable.map((file) => uploadImage(file, options).finally(() => setUploading((count) => count - 1))),
     );
     const accepted: Accepted[] = [];
     results.forEach((result, index) => {
@@ -77,7 +80,7 @@ export function App() {
       return false;
     }
     try {
-      const accepted = await submitUrls(urls);
+      const accepted = await submitUrls(urls, options);
       addAccepted(accepted);
       setNotice(batchAcceptedNotice(accepted));
       return true;
@@ -108,12 +111,13 @@ export function App() {
     >
       <header className="app-header">
         <h1>PoseCraft</h1>
-        <p>Garment views cut around the model's pose: neck, sleeve, zoomed, waist and length.</p>
+        <p>Garment views cut around the model's pose: neck, sleeve, zoomed, waist and length, and the model on white.</p>
       </header>
       <main>
         <div className="inputs">
           <UploadPanel maxBytes={maxUploadBytes} uploading={uploading} onFiles={(files) => void uploadFiles(files)} />
           <UrlForm onSubmit={sendUrls} />
+          <OutputOptionsPanel options={options} onChange={setOptions} />
         </div>
         <ImageTable rows={rows} onOpen={setOpened} />
       </main>

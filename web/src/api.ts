@@ -1,3 +1,4 @@
+import { NO_OPTIONS, type OutputOptions } from "./presets";
 import type { Accepted, ImageRecord, InvalidEntry } from "./types";
 
 // Same origin as the page (nginx proxies /api/); VITE_API_BASE points elsewhere for development.
@@ -53,17 +54,23 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
   return body as T;
 }
 
-export function uploadImage(file: File): Promise<Accepted> {
+/** The fields a submission carries for its output options; none for what is left to the server. */
+function optionFields({ preset, cutout }: OutputOptions): { preset?: string; cutout?: true } {
+  return { ...(preset ? { preset } : {}), ...(cutout ? { cutout: true as const } : {}) };
+}
+
+export function uploadImage(file: File, options: OutputOptions = NO_OPTIONS): Promise<Accepted> {
   const form = new FormData();
   form.append("file", file, file.name);
+  for (const [name, value] of Object.entries(optionFields(options))) form.append(name, String(value));
   return request<Accepted>("/api/process", { method: "POST", body: form });
 }
 
-export async function submitUrls(imageUrls: string[]): Promise<Accepted[]> {
+export async function submitUrls(imageUrls: string[], options: OutputOptions = NO_OPTIONS): Promise<Accepted[]> {
   const { items } = await request<{ items: Accepted[] }>("/api/process-batch", {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ imageUrls }),
+    body: JSON.stringify({ imageUrls, ...optionFields(options) }),
   });
   return items;
 }

@@ -2,7 +2,7 @@
 
 export type Status = "pending" | "processed" | "failed";
 
-export type ViewLabel = "neck" | "sleeve" | "zoom" | "waist" | "length";
+export type ViewLabel = "neck" | "sleeve" | "zoom" | "waist" | "length" | "onwhite" | "cutout";
 
 /** How far down the body the length view goes: a full-length view reaches the feet, a 3/4 shot's the thighs. */
 export type Reach = "feet" | "knees" | "thighs" | "hips";

@@ -34,11 +34,13 @@ class PoseResult:
     keypoints: tuple[Keypoint, ...]  # 33 x (x, y, visibility) in pixels of the image given
     presence: float  # the landmark model's confidence that its crop holds a person
     ambiguous: bool = False  # another person scored within 15 % of this one: the photo may be about either
+    mask: landmarks.PersonMask | None = None  # the same person's segmentation
 
     def scaled(self, scale_x: float, scale_y: float) -> PoseResult:
         """The same result in another image's pixels (pose-input pixels -> full-image pixels)."""
         keypoints = tuple((x * scale_x, y * scale_y, vis) for x, y, vis in self.keypoints)
-        return dataclasses.replace(self, keypoints=keypoints)
+        mask = self.mask.scaled(scale_x, scale_y) if self.mask is not None else None
+        return dataclasses.replace(self, keypoints=keypoints, mask=mask)
 
 
 def prominence_order(detections: list[detector.Detection], image_size: tuple[int, int]) -> list[int]:
@@ -70,9 +72,10 @@ class PoseEngine:
         self._det_boxes, self._det_scores = det_out["Identity"], det_out["Identity_1"]
         self._lmk_input = self._landmarker.get_input_details()[0]["index"]
         lmk_out = {o["name"]: o["index"] for o in self._landmarker.get_output_details()}
-        # Identity: 39x5 landmarks, Identity_1: presence probability, Identity_3: 64x64x39 heatmap.
-        self._lmk_points, self._lmk_flag, self._lmk_heatmap = (
-            lmk_out["Identity"], lmk_out["Identity_1"], lmk_out["Identity_3"]
+        # Identity: 39x5 landmarks, Identity_1: presence probability, Identity_2: 256x256 segmentation logits,
+        # Identity_3: 64x64x39 heatmap.
+        self._lmk_points, self._lmk_flag, self._lmk_segmentation, self._lmk_heatmap = (
+            lmk_out["Identity"], lmk_out["Identity_1"], lmk_out["Identity_2"], lmk_out["Identity_3"]
         )
         self._crop = landmarks.CropSampler()  # its working arrays are reused: used under the lock only
         self._lock = threading.Lock()
@@ -96,8 +99,10 @@ class PoseEngine:
         del model_input
         return self._detect(image_size)
 
-    def landmarks(self, rgbx: np.ndarray, roi: landmarks.Roi, meanwhile=None) -> tuple[np.ndarray, float]:
-        """Keypoints and presence in the ROI; `meanwhile()`, if given, is called between the crop and the model."""
+    def landmarks(
+        self, rgbx: np.ndarray, roi: landmarks.Roi, meanwhile=None
+    ) -> tuple[np.ndarray, float, landmarks.PersonMask]:
+        """Keypoints, presence and mask in the ROI; `meanwhile()`, if given, is called between the crop and the model."""
         # The crop is written straight into the interpreter's input tensor (no array to allocate and copy);
         # the view must be gone before invoke, which refuses to run while one is held.
         model_input = self._landmarker.tensor(self._lmk_input)()
@@ -109,7 +114,8 @@ class PoseEngine:
         raw = self._landmarker.get_tensor(self._lmk_points)[0]
         presence = float(self._landmarker.get_tensor(self._lmk_flag)[0, 0])  # already a probability
         heatmap = self._landmarker.get_tensor(self._lmk_heatmap)[0]
-        return landmarks.decode(raw, heatmap, roi), presence
+        mask = landmarks.decode_segmentation(self._landmarker.get_tensor(self._lmk_segmentation)[0], roi)
+        return landmarks.decode(raw, heatmap, roi), presence, mask
 
     def estimate(self, image: Image.Image) -> PoseResult:
         """Keypoints of the person the photo is about, in an RGB image; NoPersonFound when there is none.
@@ -157,12 +163,13 @@ class PoseEngine:
         choice = subject.choose_subject(people, image.size)
         chosen = people[choice.index]
         keypoints = tuple((float(x), float(y), float(vis)) for x, y, vis in chosen.keypoints)
-        return PoseResult(len(first) + len(second) - choice.repeats, keypoints, chosen.presence, choice.ambiguous)
+        return PoseResult(len(first) + len(second) - choice.repeats, keypoints, chosen.presence, choice.ambiguous,
+                          chosen.mask)
 
     def _look(self, rgbx: np.ndarray, detection: detector.Detection, meanwhile=None) -> subject.Candidate:
         """The landmark model on one detection; `meanwhile()`, if given, runs between the crop and the model."""
-        points, presence = self.landmarks(rgbx, landmarks.roi_from_detection(detection), meanwhile)
-        return subject.Candidate(points, detection.score, presence)
+        points, presence, mask = self.landmarks(rgbx, landmarks.roi_from_detection(detection), meanwhile)
+        return subject.Candidate(points, detection.score, presence, mask)
 
 
 @functools.lru_cache(maxsize=8)

@@ -1,5 +1,6 @@
 """Stage 2 of BlazePose: the rotated region around one person, the landmark model's input crop, and the
-decoding of its outputs back to image pixels. Numpy; constants from mediapipe's pose_landmark graph.
+decoding of its outputs back to image pixels (the landmarks, and the person mask as a map into the crop).
+Numpy; constants from mediapipe's pose_landmark graph.
 """
 from __future__ import annotations
 
@@ -183,6 +184,41 @@ def refine_from_heatmap(u: np.ndarray, v: np.ndarray, heatmap: np.ndarray) -> tu
     u[:count] = np.where(refine, mean_col / cols, u[:count])
     v[:count] = np.where(refine, mean_row / rows, v[:count])
     return u, v
+
+
+@dataclass(frozen=True, eq=False)
+class PersonMask:
+    """The landmark model's segmentation of its person: 256 x 256 probabilities in the crop's rotated frame, and
+    the affine map from an image's pixels to the crop's.
+
+    Coordinates are continuous, Pillow's convention (a pixel's centre at +0.5, the image's corner at 0), so the
+    same mask in another image's pixels (pose copy -> full size) is a plain scaling: `scaled`.
+    """
+
+    probabilities: np.ndarray  # 256 x 256 float32, 0..1
+    to_crop: np.ndarray  # 2 x 3: crop (u, v) = to_crop @ (x, y, 1)
+
+    def scaled(self, scale_x: float, scale_y: float) -> PersonMask:
+        """The same mask for an image `scale_x` x `scale_y` times as large."""
+        return PersonMask(self.probabilities, self.to_crop * np.array([1 / scale_x, 1 / scale_y, 1.0]))
+
+
+def decode_segmentation(raw: np.ndarray, roi: Roi) -> PersonMask:
+    """The segmentation output (256 x 256 logits) as probabilities, with the map from image pixels to the crop.
+
+    The crop (CropSampler) reads crop pixel (u, v) at image point P0 + k R (u, v), both with pixel centres at
+    integers, as mediapipe's warp does; its inverse, moved to centres at +0.5, is the map. mediapipe maps the mask
+    back the same way (the inverse of that matrix, bilinear, zero outside the crop).
+    """
+    k = roi.size / INPUT_SIZE
+    c, s = math.cos(roi.rotation), math.sin(roi.rotation)
+    half = roi.size / 2
+    p0 = np.array([roi.centre_x - c * half + s * half, roi.centre_y - s * half - c * half])
+    inverse = np.array([[c, s], [-s, c]]) / k  # (R k)^-1 = R^T / k
+    offset = 0.5 - inverse @ (p0 + 0.5)  # u_c = inverse @ (x_c - 0.5 - p0) + 0.5
+    # tanh form of the sigmoid: exp overflows for the large logits far from the person.
+    probabilities = 0.5 + 0.5 * np.tanh(0.5 * raw.reshape(INPUT_SIZE, INPUT_SIZE).astype(np.float32))
+    return PersonMask(probabilities, np.column_stack([inverse, offset]))
 
 
 def decode(raw: np.ndarray, heatmap: np.ndarray, roi: Roi) -> np.ndarray:

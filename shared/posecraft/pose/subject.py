@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from posecraft.pose.landmarks import PersonMask
+
 MIN_VISIBILITY = 0.5  # as the views count a keypoint as seen
 SHOULDERS, HIPS = (11, 12), (23, 24)
 # A person at the photo's corner keeps 40 % of the score of the same person at its centre.
@@ -29,6 +31,7 @@ class Candidate:
     keypoints: np.ndarray  # 33 x (x, y, visibility) in image pixels
     detector_score: float
     presence: float  # the landmark model's confidence that its crop holds a person
+    mask: PersonMask | None = None  # its segmentation, in the landmark crop's frame
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ class Body:
     up: Point  # unit vector from the hips towards the shoulders (image y grows downwards)
     torso: float | None  # shoulder centre to hip centre in px, measured or estimated; None if nothing to go by
     photo_size: tuple[int, int]  # width, height: the body may go on past the photo's edges
+    outline: tuple[Point, ...] = ()  # corners of the person's extent from the mask, when there is one
 
     @property
     def across(self) -> Point:
@@ -69,7 +70,10 @@ class Body:
         return max(room, 0.0)
 
 
-def measure_body(keypoints: Sequence[Sequence[float]], image_size: tuple[int, int], min_visibility: float) -> Body:
+def measure_body(
+    keypoints: Sequence[Sequence[float]], image_size: tuple[int, int], min_visibility: float,
+    outline: Sequence[Point] = (),
+) -> Body:
     if len(keypoints) != kp.COUNT:
         raise ValueError(f"expected {kp.COUNT} keypoints (BlazePose), got {len(keypoints)}")
     width, height = image_size
@@ -80,7 +84,8 @@ def measure_body(keypoints: Sequence[Sequence[float]], image_size: tuple[int, in
         if visibility >= min_visibility and -slack_x <= x <= width + slack_x and -slack_y <= y <= height + slack_y:
             points[index] = (min(max(float(x), 0.0), width), min(max(float(y), 0.0), height))
     body = Body(
-        points=points, visibility=tuple(float(k[2]) for k in keypoints), up=(0.0, -1.0), torso=None, photo_size=(width, height)
+        points=points, visibility=tuple(float(k[2]) for k in keypoints), up=(0.0, -1.0), torso=None,
+        photo_size=(width, height), outline=tuple(outline),
     )
     return replace(body, up=_up_vector(body), torso=_torso_length(body))
 

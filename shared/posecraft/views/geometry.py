@@ -6,7 +6,9 @@ then shrunk (keeping the ratio) if it is larger than the image, as long as it st
 when the image is too small to hold the region at that ratio does the box reach past the image (`padded`, still
 with the whole margin: the render fills that part with white). A recipe's extension (the length view's legs cut
 by the photo's edge) is shown when the photo holds it without padding; otherwise the view is the largest box the
-photo holds around the region, reaching towards the feet. A view smaller than `min_side` is flagged low-resolution.
+photo holds around the region, reaching towards the feet. A view smaller than `min_side` is flagged
+low-resolution. For a recipe framed by the person's mask, a side of the region on the photo's edge is where the
+photo cuts the person: no margin there, and a padded box stays flush with it (the white goes on the other sides).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from posecraft.views.body import Body, Point, measure_body
 from posecraft.views.recipes import DEFAULT_RECIPES, ViewRecipe
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in full-image pixels, x1/y1 exclusive
+Sides = tuple[bool, bool, bool, bool]  # left, top, right, bottom
 
 DEFAULT_MIN_VISIBILITY = 0.5
 # Below this many pixels on the short side a view is too small for a catalogue page.
@@ -32,6 +35,7 @@ class ViewBox:
     low_resolution: bool
     padded: bool = False  # the box reaches past the image: the image is too small for the view at its ratio
     reach: str | None = None  # the length view: how far down the body it goes ("feet", "knees", "thighs", "hips")
+    background: str = "photo"  # "white" or "transparent": the render cuts the person out with the mask
 
     @property
     def width(self) -> int:
@@ -56,12 +60,14 @@ def plan_views(
     *,
     min_visibility: float = DEFAULT_MIN_VISIBILITY,
     min_side: int = DEFAULT_MIN_SIDE,
+    outline: Sequence[Point] = (),
 ) -> list[ViewBox | SkippedView]:
     """One ViewBox or SkippedView per recipe, in the recipes' order.
 
-    `keypoints`: 33 × (x, y, visibility) in pixels of the image of `image_size` (width, height).
+    `keypoints`: 33 × (x, y, visibility) in pixels of the image of `image_size` (width, height); `outline`: corners
+    of the person's extent from the mask, for the recipes that frame the whole person.
     """
-    body = measure_body(keypoints, image_size, min_visibility)
+    body = measure_body(keypoints, image_size, min_visibility, outline)
     return [_plan_view(recipe, body, image_size, min_side) for recipe in recipes]
 
 
@@ -80,7 +86,7 @@ def _plan_view(recipe: ViewRecipe, body: Body, image_size: tuple[int, int], min_
         box, padded = _frame(recipe, body, region, image_size, towards_feet=True, fill=True)
     low_resolution = min(box[2] - box[0], box[3] - box[1]) < min_side
     reach = recipe.reach(body) if recipe.reach else None
-    return ViewBox(recipe.label, recipe.title, box, low_resolution, padded, reach)
+    return ViewBox(recipe.label, recipe.title, box, low_resolution, padded, reach, recipe.background)
 
 
 def _frame(
@@ -91,11 +97,23 @@ def _frame(
     towards_feet: bool,
     fill: bool = False,
 ) -> tuple[Box, bool]:
-    """fit_box for the region the points span, with the recipe's margin and ratio (turned for a wide region)."""
+    """fit_box for the region the points span, with the recipe's margin and ratio (turned for a wide region, when
+    the recipe lets it turn)."""
     region = _bounds(points, image_size)
     margin = recipe.margin * (body.torso or 0.0)
-    aspect = recipe.aspect if region[3] - region[1] >= region[2] - region[0] else recipe.aspect[::-1]
-    return fit_box(region, margin, aspect, image_size, _feet_side(body.up) if towards_feet else (0, 0), fill)
+    tall = region[3] - region[1] >= region[2] - region[0]
+    aspect = recipe.aspect if tall or not recipe.turns else recipe.aspect[::-1]
+    cut = _sides_on_edge(region, image_size) if recipe.cut_at_photo_edge else (False, False, False, False)
+    towards = _feet_side(body.up) if towards_feet else _away_from(cut)
+    box, padded = fit_box(region, margin, aspect, image_size, towards, cut, fill)
+    slack = max(aspect) - 1  # the rounding to whole units of the ratio
+    if padded and recipe.turns and _white_beside_a_cut(box, cut, image_size, slack):
+        # Turned the other way, the white may go where the photo does not cut the person (a portrait cut at both
+        # shoulders: 3:4 with white above the head, not 4:3 with white beside the shoulders).
+        other, other_padded = fit_box(region, margin, aspect[::-1], image_size, towards, cut, fill)
+        if not _white_beside_a_cut(other, cut, image_size, slack):
+            box, padded = other, other_padded
+    return box, padded
 
 
 def fit_box(
@@ -104,6 +122,7 @@ def fit_box(
     aspect: tuple[int, int],
     image_size: tuple[int, int],
     towards: tuple[int, int] = (0, 0),
+    cut: Sides = (False, False, False, False),
     fill: bool = False,
 ) -> tuple[Box, bool]:
     """The box for a region: (x0, y0, x1, y1) with width:height exactly `aspect`, and whether it is padded.
@@ -113,15 +132,17 @@ def fit_box(
     image holds (as much of the photo around the region as the ratio allows). If that is larger than the image, the largest box of the ratio that
     fits, placed on the region; if even that cannot hold the region, the smallest box of the ratio that holds the
     region and its whole margin with the white shared equally on both sides, along an axis where it is larger than
-    the image (padded).
+    the image (padded). `cut`: sides of the region where the photo cuts the person: no margin there, and a padded
+    box is flush with them.
     """
     width, height = image_size
     aw, ah = aspect
     x0, y0, x1, y1 = region
     centre = ((x0 + x1) / 2, (y0 + y1) / 2)
     # Region plus margin in whole pixels, rounded outwards: the margin is never lost to rounding.
-    mx0, my0 = math.floor(x0 - margin), math.floor(y0 - margin)
-    mx1, my1 = math.ceil(x1 + margin), math.ceil(y1 + margin)
+    left, top, right, bottom = (0.0 if side else margin for side in cut)
+    mx0, my0 = math.floor(x0 - left), math.floor(y0 - top)
+    mx1, my1 = math.ceil(x1 + right), math.ceil(y1 + bottom)
     wanted = max(1, -(-(mx1 - mx0) // aw), -(-(my1 - my0) // ah))
     largest = min(width // aw, height // ah)
     if wanted <= largest:
@@ -137,19 +158,26 @@ def fit_box(
             return box, False
     # Padded: the image is too small, so the box keeps the margin rather than hold the region edge to edge.
     framed = (mx0, my0, mx1, my1)
-    units = _padded_units(framed, wanted, aspect, image_size)
-    return _place(units, aspect, ((mx0 + mx1) / 2, (my0 + my1) / 2), image_size), True
+    flush = (_away_from(cut)[0] * -1, _away_from(cut)[1] * -1)
+    units = _padded_units(framed, wanted, aspect, image_size, flush)
+    return _place(units, aspect, ((mx0 + mx1) / 2, (my0 + my1) / 2), image_size, flush), True
 
 
-def _padded_units(framed: Box, units: int, aspect: tuple[int, int], image_size: tuple[int, int]) -> int:
+def _padded_units(
+    framed: Box, units: int, aspect: tuple[int, int], image_size: tuple[int, int], flush: tuple[int, int]
+) -> int:
     """The fewest units (at least `units`) for a box that holds `framed` when it is centred on the image along
-    each axis where it is larger than the image: where the region is off the image's centre, the band on its far
-    side grows to match the near one."""
-    axes = ((framed[0], framed[2], aspect[0], image_size[0]), (framed[1], framed[3], aspect[1], image_size[1]))
+    each axis where it is larger than the image (or flush with its start, -1, or end, +1): where the region is off
+    the image's centre, the band on its far side grows to match the near one."""
+    axes = (
+        (framed[0], framed[2], aspect[0], image_size[0], flush[0]),
+        (framed[1], framed[3], aspect[1], image_size[1], flush[1]),
+    )
     for _ in range(2):  # growing along one axis can take the box past the image along the other: check again
-        for start, end, unit, limit in axes:
+        for start, end, unit, limit, side in axes:
             if units * unit > limit:
-                units = max(units, -(-max(limit - 2 * start, 2 * end - limit) // unit))
+                needed = {0: max(limit - 2 * start, 2 * end - limit), -1: end, 1: limit - start}[side]
+                units = max(units, -(-needed // unit))
     return units
 
 
@@ -165,19 +193,39 @@ def _feet_side(up: Point) -> tuple[int, int]:
     return (1 if up[0] < 0 else -1, 0)
 
 
-def _place(units: int, aspect: tuple[int, int], centre: Point, image_size: tuple[int, int]) -> Box:
+def _place(
+    units: int, aspect: tuple[int, int], centre: Point, image_size: tuple[int, int], flush: tuple[int, int] = (0, 0)
+) -> Box:
     """A box of units*aspect centred on `centre`, shifted into the image along each axis where it fits, and
-    centred on the image along an axis where it does not (the padding is shared by both sides)."""
+    centred on the image along an axis where it does not (the padding is shared by both sides), or flush with the
+    image's start (-1) or end (+1) there."""
     box_w, box_h = units * aspect[0], units * aspect[1]
-    x0 = _start(centre[0], box_w, image_size[0])
-    y0 = _start(centre[1], box_h, image_size[1])
+    x0 = _start(centre[0], box_w, image_size[0], flush[0])
+    y0 = _start(centre[1], box_h, image_size[1], flush[1])
     return (x0, y0, x0 + box_w, y0 + box_h)
 
 
-def _start(centre: float, size: int, limit: int) -> int:
+def _start(centre: float, size: int, limit: int, flush: int = 0) -> int:
     if size > limit:
-        return (limit - size) // 2
+        return {0: (limit - size) // 2, -1: 0, 1: limit - size}[flush]
     return min(max(round(centre - size / 2), 0), limit - size)
+
+
+def _sides_on_edge(region: Box, image_size: tuple[int, int]) -> Sides:
+    return (region[0] <= 0, region[1] <= 0, region[2] >= image_size[0], region[3] >= image_size[1])
+
+
+def _white_beside_a_cut(box: Box, cut: Sides, image_size: tuple[int, int], slack: int) -> bool:
+    """Whether the box reaches more than `slack` px past the photo's edge on a side where the photo cuts the
+    person."""
+    width, height = image_size
+    past = (-box[0], -box[1], box[2] - width, box[3] - height)
+    return any(side and reach > slack for side, reach in zip(cut, past, strict=True))
+
+
+def _away_from(cut: Sides) -> tuple[int, int]:
+    """Per axis, where growing adds room: before (-1) a cut end side, after (+1) a cut start side, else both."""
+    return (int(cut[0]) - int(cut[2]), int(cut[1]) - int(cut[3]))
 
 
 def _bounds(points: Sequence[Point], image_size: tuple[int, int]) -> tuple[int, int, int, int]:

@@ -43,6 +43,13 @@ class ViewRecipe:
     extension: Callable[[Body], tuple[Point, ...]] | None = None
     # How far down the body the view reaches, in a word ("feet", "knees", ...), for those who sort the views.
     reach: Callable[[Body], str] | None = None
+    # False: the ratio holds for a wide region too (a preset's marketplace frame is portrait or square for every view).
+    turns: bool = True
+    # What is behind the person: the photo, or (from the person's mask) white or transparent.
+    background: str = "photo"
+    # The region is the person's whole extent: where it meets the photo's edge the photo cuts the person, so no
+    # margin or white goes there (geometry.fit_box).
+    cut_at_photo_edge: bool = False
 
 
 A_SHOULDER = Requirement("a shoulder", ((kp.LEFT_SHOULDER,), (kp.RIGHT_SHOULDER,)))
@@ -142,6 +149,12 @@ def length_reach(body: Body) -> str:
     return "hips"
 
 
+def person_region(body: Body) -> tuple[Point, ...]:
+    """The whole person the photo holds: the length view's region and the extent of the person's mask (hair, a wide
+    skirt, the legs down to where the photo cuts them)."""
+    return (*length_region(body), *body.outline)
+
+
 DEFAULT_RECIPES: tuple[ViewRecipe, ...] = (
     ViewRecipe(
         "neck", "Neck View", (THE_MOUTH, BOTH_SHOULDERS), neck_region, margin=0.05, aspect=(1, 1), grow_towards_feet=True
@@ -153,6 +166,11 @@ DEFAULT_RECIPES: tuple[ViewRecipe, ...] = (
         "length", "Length View", (A_SHOULDER, THE_HIPS), length_region, margin=0.1, aspect=(3, 4),
         extension=legs_past_the_edge, reach=length_reach,
     ),
+)
+# The whole person on pure white, framed as the length view (and by the mask's extent), for marketplaces.
+ON_WHITE = ViewRecipe(
+    "onwhite", "On White", (A_SHOULDER,), person_region, margin=0.1, aspect=(3, 4), background="white",
+    cut_at_photo_edge=True,
 )
 
 
@@ -170,14 +188,15 @@ def parse_aspect(text: str) -> tuple[int, int]:
 
 @lru_cache(maxsize=8)
 def configured_recipes(view_aspects: tuple[str, ...] = ()) -> tuple[ViewRecipe, ...]:
-    """DEFAULT_RECIPES with the VIEW_ASPECTS setting applied: ("neck=3:4", "waist=4:5")."""
+    """The views the pipeline makes, DEFAULT_RECIPES and ON_WHITE, with the VIEW_ASPECTS setting applied:
+    ("neck=3:4", "onwhite=1:1")."""
     aspects = {}
     for item in view_aspects:
         label, sep, ratio = item.partition("=")
         if not sep:
             raise ValueError(f"VIEW_ASPECTS item {item!r} is not VIEW=WIDTH:HEIGHT, e.g. neck=3:4")
         aspects[label.strip()] = ratio.strip()
-    return with_aspects(DEFAULT_RECIPES, aspects)
+    return with_aspects((*DEFAULT_RECIPES, ON_WHITE), aspects)
 
 
 def with_aspects(recipes: tuple[ViewRecipe, ...], aspects: Mapping[str, str]) -> tuple[ViewRecipe, ...]:

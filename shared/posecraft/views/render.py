@@ -1,25 +1,29 @@
 """The pixels of each view: crop the box from the full-size image and encode it (JPEG q90 progressive by default).
 
+A view whose background is "white" or "transparent" gets its pixels ready-made: the person cut out
+(posecraft.imaging.mask) on pure white (a JPEG, like the others) or on nothing (a PNG with alpha).
+
 Crops and encodes run on a small thread pool: Pillow releases the GIL while it copies and compresses, so the
-views of one photo are encoded on both cores. Pixels are never stretched; they are enlarged only when asked
-(`upscale_to`).
+views of one photo are encoded on both cores. Pixels are never stretched; a view is scaled (to the size a preset
+asks, `sizes`) only keeping its ratio, and enlarged only when asked (then marked `upscaled`).
 """
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
 from PIL import Image, ImageCms
 
+from posecraft.config import VIEW_FORMATS
 from posecraft.views.geometry import Box, SkippedView, ViewBox
 
 # The decoder already converted the pixels to sRGB; the tag says so to every viewer (588 bytes).
 SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
-CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp"}
+CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp", "png": "image/png"}
 ENCODE_THREADS = 2
 PADDING_COLOUR = (255, 255, 255)
 
@@ -36,6 +40,8 @@ class RenderedView:
     low_resolution: bool
     padded: bool = False
     reach: str | None = None  # the length view: how far down the body it goes (see ViewBox)
+    upscaled: bool = False  # written larger than its box (only when a preset asks)
+    flags: tuple[str, ...] = ()  # what of the preset's rules it misses, in words
 
 
 def render_views(
@@ -43,32 +49,56 @@ def render_views(
     view_boxes: Iterable[ViewBox | SkippedView],
     fmt: str = "jpeg",
     quality: int = 90,
-    upscale_to: int | None = None,
+    *,
+    sizes: Mapping[str, tuple[int, int]] | None = None,
+    prepared: Mapping[str, Image.Image] | None = None,
 ) -> list[RenderedView]:
     """Encode every ViewBox (SkippedViews are passed over), in the order given.
 
-    `upscale_to`: enlarge views whose short side is below this many pixels to it (off by default).
+    `sizes`: the pixel size to write a view at, by label (its box's size otherwise); same ratio as its box.
+    `prepared`: by label, the pixels of a view with a white or transparent background (the box's size: the person
+    cut out, posecraft.imaging.mask), used instead of the box's crop; RGBA ones are written as PNG.
     """
-    if fmt not in CONTENT_TYPES:
-        raise ValueError(f"view format {fmt!r} is not one of {', '.join(CONTENT_TYPES)}")
+    if fmt not in VIEW_FORMATS:
+        raise ValueError(f"view format {fmt!r} is not one of {', '.join(VIEW_FORMATS)}")
     if image.mode != "RGB":
         raise ValueError(f"render_views needs an RGB image (from decode_image), got mode {image.mode}")
     boxes = [view for view in view_boxes if isinstance(view, ViewBox)]
+    sizes, prepared = sizes or {}, prepared or {}
+    for view in boxes:
+        if view.background != "photo" and view.label not in prepared:
+            raise ValueError(f"the {view.label} view is the person on {view.background}: it needs the cut-out pixels")
     # Largest first, so the two threads finish together.
     order = sorted(range(len(boxes)), key=lambda i: -(boxes[i].width * boxes[i].height))
-    futures = {i: _pool().submit(_render_one, image, boxes[i], fmt, quality, upscale_to) for i in order}
+    futures = {
+        i: _pool().submit(
+            _render_one, image, boxes[i], fmt, quality, sizes.get(boxes[i].label), prepared.get(boxes[i].label)
+        )
+        for i in order
+    }
     return [futures[i].result() for i in range(len(boxes))]
 
 
-def _render_one(image: Image.Image, view: ViewBox, fmt: str, quality: int, upscale_to: int | None) -> RenderedView:
-    pixels = crop(image, view.box)
-    if upscale_to and min(pixels.size) < upscale_to:
-        factor = upscale_to / min(pixels.size)
-        pixels = pixels.resize((round(pixels.width * factor), round(pixels.height * factor)), Image.Resampling.LANCZOS)
+def _render_one(
+    image: Image.Image, view: ViewBox, fmt: str, quality: int, size: tuple[int, int] | None,
+    pixels: Image.Image | None,
+) -> RenderedView:
+    # The on-white view is a master for a sales channel, which re-encodes it: a baseline JPEG with standard Huffman
+    # tables encodes ~5x faster than a progressive one and is ~4 % larger (12 MP, measured).
+    progressive = view.background == "photo"
+    if pixels is None:
+        pixels = crop(image, view.box)
+    elif pixels.mode == "RGBA":
+        fmt = "png"
+    upscaled = False
+    if size and size != pixels.size:
+        upscaled = size[0] > pixels.width
+        # Shrinking: reducing by a whole factor first (reducing_gap) is much faster and looks the same.
+        pixels = pixels.resize(size, Image.Resampling.LANCZOS, reducing_gap=None if upscaled else 3.0)
     return RenderedView(
         label=view.label,
         title=view.title,
-        data=encode(pixels, fmt, quality),
+        data=encode(pixels, fmt, quality, progressive),
         content_type=CONTENT_TYPES[fmt],
         width=pixels.width,
         height=pixels.height,
@@ -76,6 +106,7 @@ def _render_one(image: Image.Image, view: ViewBox, fmt: str, quality: int, upsca
         low_resolution=view.low_resolution,
         padded=view.padded,
         reach=view.reach,
+        upscaled=upscaled,
     )
 
 
@@ -85,19 +116,20 @@ def crop(image: Image.Image, box: Box) -> Image.Image:
     if x0 >= 0 and y0 >= 0 and x1 <= image.width and y1 <= image.height:
         return image.crop(box)
     canvas = Image.new("RGB", (x1 - x0, y1 - y0), PADDING_COLOUR)
-    inside = (max(x0, 0), max(y0, 0), min(x1, image.width), min(y1, image.height))
-    if inside[0] < inside[2] and inside[1] < inside[3]:
-        canvas.paste(image.crop(inside), (inside[0] - x0, inside[1] - y0))
+    canvas.paste(image, (-x0, -y0))  # the part of the image inside the box, in one copy
     return canvas
 
 
-def encode(pixels: Image.Image, fmt: str, quality: int) -> bytes:
+def encode(pixels: Image.Image, fmt: str, quality: int, progressive: bool = True) -> bytes:
     # Pillow holds the GIL for a whole progressive JPEG encode into a BytesIO, but releases it while it encodes
     # into a file descriptor: an in-memory file lets the views of one photo encode on both cores at once.
     with _memory_file() as out:
         if fmt == "jpeg":
             # libjpeg optimises the Huffman tables of a progressive JPEG by itself.
-            pixels.save(out, "JPEG", quality=quality, progressive=True, icc_profile=SRGB_PROFILE)
+            pixels.save(out, "JPEG", quality=quality, progressive=progressive, icc_profile=SRGB_PROFILE)
+        elif fmt == "png":
+            # Level 1: the alpha's flat areas compress well at any level; higher levels cost several times the time.
+            pixels.save(out, "PNG", compress_level=1, icc_profile=SRGB_PROFILE)
         else:
             pixels.save(out, "WEBP", quality=quality, icc_profile=SRGB_PROFILE)
         out.flush()

@@ -17,9 +17,11 @@ const rowOf = (id: number) => screen.getByText(`#${id}`).closest("tr")!;
 const columnHeaders = () => screen.getAllByRole("columnheader").map((header) => header.textContent?.replace(/[▲▼↕]/g, ""));
 
 describe("ImageTable", () => {
-  it("has the columns in order: image, id, status, then the five views", () => {
+  it("has the columns in order: image, id, status, then the five views and the model on white", () => {
     renderTable([row(record({ id: 1 }))]);
-    expect(columnHeaders()).toEqual(["Image", "ID", "Status", "Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View"]);
+    expect(columnHeaders()).toEqual([
+      "Image", "ID", "Status", "Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View", "On White",
+    ]);
   });
 
   it("shows a pending image with a spinner and no view thumbnails yet", () => {
@@ -27,7 +29,7 @@ describe("ImageTable", () => {
     const tr = rowOf(4);
     expect(within(tr).getByText("Pending")).toBeInTheDocument();
     expect(tr.querySelector(".status-pending .spinner")).not.toBeNull();
-    expect(within(tr).getAllByLabelText("not ready yet")).toHaveLength(5);
+    expect(within(tr).getAllByLabelText("not ready yet")).toHaveLength(6);
     expect(within(tr).queryByRole("button", { name: /View of image #4/ })).toBeNull();
   });
 
@@ -35,7 +37,7 @@ describe("ImageTable", () => {
     renderTable([row(processed(5, { shots: [shot("neck", { width: 300, height: 200 }), ...processed(5).shots.slice(1)] }))]);
     const tr = rowOf(5);
     expect(within(tr).getByText("Processed")).toBeInTheDocument();
-    for (const title of ["Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View"]) {
+    for (const title of ["Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View", "On White"]) {
       expect(within(tr).getByRole("button", { name: `Open ${title} of image #5 full size` })).toBeInTheDocument();
     }
     expect(within(tr).getByText("300 × 200")).toBeInTheDocument();

@@ -1,0 +1,42 @@
+// What the submission requests carry for the output options: the fields the ingest service reads.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { submitUrls, uploadImage } from "./api";
+
+function capture() {
+  const fetchMock = vi.fn(async (_input: RequestInfo | URL, init?: RequestInit) => {
+    const body = init?.body instanceof FormData ? { id: 1, url: "/media/x.jpg", status: "pending", duplicate: false } : { items: [] };
+    return new Response(JSON.stringify(body), { status: 202, headers: { "Content-Type": "application/json" } });
+  });
+  vi.stubGlobal("fetch", fetchMock);
+  return () => fetchMock.mock.calls[0][1]!;
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("output options in submissions", () => {
+  it("sends the preset and the cut-out as multipart fields beside the photo", async () => {
+    const sent = capture();
+    await uploadImage(new File([new Uint8Array(10)], "look.jpg", { type: "image/jpeg" }), { preset: "zalando", cutout: true });
+    const form = sent().body as FormData;
+    expect(form.get("preset")).toBe("zalando");
+    expect(form.get("cutout")).toBe("true");
+    expect((form.get("file") as File).name).toBe("look.jpg");
+  });
+
+  it("sends the preset and the cut-out as JSON fields with the URLs", async () => {
+    const sent = capture();
+    await submitUrls(["https://a.test/1.jpg"], { preset: "amazon", cutout: true });
+    expect(JSON.parse(String(sent().body))).toEqual({ imageUrls: ["https://a.test/1.jpg"], preset: "amazon", cutout: true });
+  });
+
+  it("leaves out what is left to the server", async () => {
+    const sent = capture();
+    await submitUrls(["https://a.test/1.jpg"], { preset: "", cutout: false });
+    expect(JSON.parse(String(sent().body))).toEqual({ imageUrls: ["https://a.test/1.jpg"] });
+    vi.unstubAllGlobals();
+    const upload = capture();
+    await uploadImage(new File([new Uint8Array(10)], "look.jpg", { type: "image/jpeg" }));
+    const form = upload().body as FormData;
+    expect([...form.keys()]).toEqual(["file"]);
+  });
+});
