@@ -25,11 +25,13 @@ from posecraft import logs
 from posecraft.config import Settings
 from posecraft.errors import (
     ImageNotFound,
+    ImagePending,
     ImageTooLarge,
     InvalidBatch,
     InvalidImage,
     InvalidURL,
     MalformedRequest,
+    NoViews,
     PoseCraftError,
     ServiceUnavailable,
     UnsafeURL,
@@ -54,6 +56,8 @@ HTTP_STATUS: dict[type[PoseCraftError], int] = {
     InvalidURL: 400,
     UnsafeURL: 400,
     ImageNotFound: 404,
+    ImagePending: 409,
+    NoViews: 409,
     InvalidImage: 415,
     UnsupportedContentType: 415,
     UnusableImage: 422,
