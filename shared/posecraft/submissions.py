@@ -51,13 +51,12 @@ QUEUE_DOWN_REASON = "the job queue was unavailable when this image was submitted
 @dataclass(frozen=True)
 class Submission:
     id: int
-    name: str
     url: str
     status: str
     duplicate: bool
 
     def to_json(self) -> dict:
-        return {"id": self.id, "name": self.name, "url": self.url, "status": self.status, "duplicate": self.duplicate}
+        return {"id": self.id, "url": self.url, "status": self.status, "duplicate": self.duplicate}
 
 
 class Ingest:
@@ -148,8 +147,8 @@ class Ingest:
         return [self._submission(record, duplicate=not created) for record, created in results]
 
     def _submission(self, record: Record, duplicate: bool) -> Submission:
-        return Submission(id=record.id, name=record.name, url=record.image_url(self.links),
-                          status=record.status.value, duplicate=duplicate)
+        return Submission(id=record.id, url=record.image_url(self.links), status=record.status.value,
+                          duplicate=duplicate)
 
 
 def judge_image(data: bytes, max_pixels: int) -> str:
