@@ -217,24 +217,33 @@ class EventHub:
                 stream.put(chunk)
 
 
-def sse_body(hub: EventHub, stream: Stream, keepalive: float, client_gone: Callable[[], bool]) -> Iterator[str]:
+class EventStreamBody:
     """The response body of one stream: its events, a comment line every `keepalive` seconds, until the hub ends it
-    or the client goes (looked for every second, so a closed tab frees its thread or greenlet at once)."""
-    try:
+    or the client goes (looked for every second, so a closed tab frees its thread or greenlet at once). Closing
+    it (the server does, however the response ends) leaves the hub."""
+
+    def __init__(self, hub: EventHub, stream: Stream, keepalive: float, client_gone: Callable[[], bool]):
+        self._hub = hub
+        self._stream = stream
+        self._keepalive = keepalive
+        self._client_gone = client_gone
+
+    def __iter__(self) -> Iterator[str]:
         yield "retry: 3000\n: connected\n\n"
         last_sent = time.monotonic()
         while True:
             try:
-                chunk = stream.next(timeout=1.0)
+                chunk = self._stream.next(timeout=1.0)
             except StopIteration:
                 return
             if chunk is not None:
                 yield chunk
                 last_sent = time.monotonic()
-            elif client_gone():
+            elif self._client_gone():
                 return
-            elif time.monotonic() - last_sent >= keepalive:
+            elif time.monotonic() - last_sent >= self._keepalive:
                 yield ": keepalive\n\n"
                 last_sent = time.monotonic()
-    finally:
-        hub.close(stream)
+
+    def close(self) -> None:
+        self._hub.close(self._stream)

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from posecraft.catalogue import Catalogue, ListQuery, parse_id, parse_ids, stem
 from posecraft.errors import MalformedRequest
-from posecraft.events import EventHub, sse_body
+from posecraft.events import EventHub, EventStreamBody
 
 bp = Blueprint("status", __name__, url_prefix="/api")
 
@@ -89,7 +89,7 @@ def events():
     settings = current_app.extensions["settings"]
     stream = hub.open()
     client = request.environ.get("gunicorn.socket")
-    body = sse_body(hub, stream, settings.event_keepalive_seconds, lambda: _closed(client))
+    body = EventStreamBody(hub, stream, settings.event_keepalive_seconds, lambda: _closed(client))
     return Response(body, mimetype="text/event-stream", headers={
         "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 

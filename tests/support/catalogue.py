@@ -1,14 +1,18 @@
 """What the catalogue tests share: fresh photos, waiting for an outcome, and a server-sent events client."""
 from __future__ import annotations
 
+import contextlib
+import http.client
 import io
 import json
 import queue
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
 from PIL import Image
@@ -36,10 +40,15 @@ def wait_for_status(base_url: str, image_id: int, wanted=("processed", "failed")
 
 
 class EventClient:
-    """GET /api/events read on a thread: each event as (name, data), each comment line kept."""
+    """GET /api/events read on a thread: each event as (name, data), each comment line kept. `close()` shuts the
+    socket, so the server sees the client go at once (as when a browser tab closes)."""
 
     def __init__(self, url: str):
-        self.response = requests.get(url, stream=True, timeout=(5, 60))
+        parts = urlsplit(url)
+        self._connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        self._connection.request("GET", parts.path, headers={"Accept": "text/event-stream"})
+        self.response = self._connection.getresponse()
+        self.status, self.headers = self.response.status, self.response.headers
         self.events: queue.Queue[tuple[str, dict]] = queue.Queue()
         self.comments: list[str] = []
         self._thread = threading.Thread(target=self._read, daemon=True)
@@ -48,20 +57,19 @@ class EventClient:
     def _read(self) -> None:
         name, data = "message", []
         try:
-            for line in self.response.iter_lines(decode_unicode=True):
-                if line is None:
-                    continue
-                if line.startswith(":"):
-                    self.comments.append(line[1:].strip())
-                elif line.startswith("event:"):
-                    name = line[6:].strip()
-                elif line.startswith("data:"):
-                    data.append(line[5:].strip())
-                elif line == "" and data:
+            while line := self.response.readline():
+                text = line.decode().rstrip("\r\n")
+                if text.startswith(":"):
+                    self.comments.append(text[1:].strip())
+                elif text.startswith("event:"):
+                    name = text[6:].strip()
+                elif text.startswith("data:"):
+                    data.append(text[5:].strip())
+                elif text == "" and data:
                     self.events.put((name, json.loads("\n".join(data))))
                     name, data = "message", []
-        except (requests.RequestException, AttributeError, ValueError):
-            pass  # closed by the test, or by the server
+        except (OSError, ValueError, AttributeError, http.client.HTTPException):
+            pass  # closed by the test (http.client then reads from a closed file), or by the server
 
     def wait_for(self, matches: Callable[[dict], bool], timeout: float = 30.0) -> dict:
         """The first image event whose data `matches`, skipping the others."""
@@ -78,4 +86,9 @@ class EventClient:
                 return data
 
     def close(self) -> None:
-        self.response.close()
+        sock = self._connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self._connection.close()
+        self._thread.join(5)
