@@ -12,6 +12,8 @@ import requests
 from PIL import Image
 from support.catalogue import fresh_photo, wait_for_status
 
+from pose_worker.worker import Worker
+from posecraft.queue import DeadLetter, Job, Outcome
 from posecraft.repository import ImageRepository, NewImage
 from posecraft.storage import Storage
 
@@ -228,3 +230,22 @@ def test_a_selection_downloads_as_one_zip_with_a_folder_per_image(system, seeded
     assert unknown.status_code == 404 and unknown.json() == {"error": "no image with id 99999999"}
     for image in (one, two):
         requests.delete(f"{system.base_url}/api/images/{image['id']}", timeout=30)
+
+
+def test_a_job_still_queued_for_a_deleted_image_is_acked_and_dropped(api_settings, ingest_client, status_client,
+                                                                      job_queue):
+    image_id = ingest_client.post("/api/process", json={"imageUrl": "https://shop.example/gone.jpg"}).get_json()["id"]
+    assert job_queue.depth() == 1
+    assert status_client.delete(f"/api/images/{image_id}").status_code == 204
+    worker = Worker.from_settings(api_settings)
+    outcomes = []
+
+    def handle(job):
+        outcomes.append(worker.handle(job))
+        return outcomes[-1]
+
+    job_queue.consume(handle, lambda: bool(outcomes))
+
+    assert outcomes == [Outcome.DONE]
+    assert (job_queue.depth(), job_queue.dead_letter_depth()) == (0, 0)
+    assert isinstance(worker.handle(Job(image_id + 1)), DeadLetter)  # an id that never had a record still is one
