@@ -7,7 +7,8 @@ deduplicates it: the content hash of an uploaded file, the URL of a submitted UR
 MongoDB document (collection `images`, `schema: 3`):
     {_id: int, schema: 3, identity: str (unique), source: "upload"|"url", url: str|None (a submitted URL),
      key: str|None (an uploaded original's S3 key), name: str (the uploaded file's name, or the URL's last path
-     segment), callbacks: [str] (webhook URLs told when the image next ends processed or failed),
+     segment), search: str (name and URL in lower case: what the list's `q` matches),
+     callbacks: [str] (webhook URLs told when the image next ends processed or failed),
      status: "pending"|"processed"|"failed",
      shots: [{label, title, key, width, height, box: [x0, y0, x1, y1], lowResolution, padded, reach}],
      skipped: [{label, title, reason}], people: int|None, ambiguous: bool, error: str|None, attempts: int,
@@ -63,6 +64,11 @@ def name_from_url(url: str) -> str:
     parts = urlsplit(url)
     segments = [unquote(segment) for segment in parts.path.split("/") if segment]
     return (clean_name(segments[-1]) if segments else None) or parts.hostname or url[:MAX_NAME_LENGTH]
+
+
+def search_text(name: str, url: str | None) -> str:
+    """What the catalogue's search matches (the document's `search`): the name and the URL, in lower case."""
+    return f"{name}\n{url or ''}".lower()
 
 
 def default_name(image_id: int, key: str | None) -> str:
@@ -170,7 +176,7 @@ class Record:
             "status": self.status.value,
             "shots": [s.to_doc() for s in self.shots], "skipped": [s.to_doc() for s in self.skipped],
             "people": self.people, "ambiguous": self.ambiguous, "error": self.error, "attempts": self.attempts,
-            "createdAt": self.created_at, "updatedAt": self.updated_at,
+            "createdAt": self.created_at, "updatedAt": self.updated_at, "search": search_text(self.name, self.url),
         }
 
     @classmethod
@@ -243,6 +249,7 @@ def migrate_document(doc: dict[str, Any], bucket: str) -> dict[str, Any] | None:
         url = migrated.get("url")
         migrated["name"] = name_from_url(url) if url else default_name(doc["_id"], doc.get("key"))
     migrated.setdefault("callbacks", [])
+    migrated["search"] = search_text(migrated["name"], migrated.get("url"))
     return migrated
 
 

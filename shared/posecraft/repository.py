@@ -9,11 +9,11 @@ Every write a user sees (created, re-queued, processed, failed, deleted) is anno
 an outcome (processed, failed) also puts a webhook delivery in the outbox for each callback URL the record holds.
 
 The catalogue's queries and the index each uses (on MongoDB):
-  newest first, a page after `cursor`   {_id: {$lt: cursor}} sorted _id desc         the _id index
-  ... of one status                     {status, _id: {$lt: cursor}} sorted _id desc  status_id (status, _id desc)
-  counts per status                     {status} counted                              status_id
-  search `q` (name or URL)              a case-insensitive regex, walking _id desc    the _id (or status_id) index,
-                                                                                      each document filtered
+  a page, newest first, below `cursor`  {status, _id: {$gte: lo, $lt: hi}} per status   status_id (status, _id desc)
+                                        and window of ids, sorted _id desc, limited
+  counts per status                     {status} counted                                status_id
+  search `q` (name or URL)              the same, with a regex on `search`: each        status_id for the range;
+                                        document in the windows is tried                 the pattern per document
 """
 from __future__ import annotations
 
@@ -105,6 +105,8 @@ class Delivery:
 WEBHOOK_EVENTS = {Status.PROCESSED: "image.processed", Status.FAILED: "image.failed"}
 # A claimed delivery is another worker's to take again only after this long (one try takes at most 2 timeouts).
 CLAIM_SECONDS = 120
+# The widest window of ids one list query reads (ImageRepository.page).
+PAGE_WINDOW_MAX = 16384
 
 
 _unavailable = unavailable_when(
@@ -380,13 +382,31 @@ class ImageRepository:
              text: str | None = None) -> Page:
         """Up to `limit` records, newest first, with ids below `cursor`, of one status, whose name or URL contains
         `text` (any case). Ids only grow, so paging on stays right while images arrive: nothing repeats or is
-        skipped (a new image shows on the first page)."""
-        query = self._catalogue_query(status, text)
-        if cursor is not None:
-            query["_id"] = {"$lt": cursor}
-        docs = list(self._images.find(query).sort("_id", DESCENDING).limit(limit + 1))
-        records = [Record.from_doc(doc) for doc in docs[:limit]]
-        return Page(records, records[-1].id if len(docs) > limit else None)
+        skipped (a new image shows on the first page).
+
+        The ids are walked down in windows (4 pages' worth, doubling up to PAGE_WINDOW_MAX ids), one bounded range
+        of the status_id index per status and window, until the page is full: on MongoDB each is an index range
+        read stopping at `limit`; SecantusDB, which reads every candidate of a query before it limits, then reads
+        about a window's records instead of them all.
+        """
+        statuses = [status] if status is not None else list(Status)
+        top = cursor if cursor is not None else self._last_id() + 1
+        span = 4 * (limit + 1)
+        found: list[dict[str, Any]] = []
+        while top > 1 and len(found) <= limit:
+            bottom = max(1, top - span)
+            window: list[dict[str, Any]] = []
+            for wanted in statuses:
+                query = {**self._catalogue_query(wanted, text), "_id": {"$gte": bottom, "$lt": top}}
+                window += self._images.find(query).sort("_id", DESCENDING).limit(limit + 1 - len(found))
+            found += sorted(window, key=lambda doc: doc["_id"], reverse=True)[:limit + 1 - len(found)]
+            top, span = bottom, min(2 * span, PAGE_WINDOW_MAX)
+        records = [Record.from_doc(doc) for doc in found[:limit]]
+        return Page(records, records[-1].id if len(found) > limit else None)
+
+    def _last_id(self) -> int:
+        counter = self._counters.find_one({"_id": "images"})
+        return int(counter["seq"]) if counter else 0
 
     @_unavailable
     def count(self, query: Mapping[str, Any] | None = None) -> int:
@@ -403,8 +423,9 @@ class ImageRepository:
         if status is not None:
             query["status"] = status.value
         if text:
-            pattern = {"$regex": re.escape(text), "$options": "i"}
-            query["$or"] = [{"name": pattern}, {"url": pattern}]
+            # `search` is the name and URL in lower case (Record.to_doc): one field, so a status and id range
+            # still select through the index before the pattern is tried.
+            query["search"] = {"$regex": re.escape(text.lower())}
         return query
 
     @_unavailable
