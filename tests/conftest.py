@@ -6,8 +6,8 @@
   It is a `posecraft.devstack.DevStack`: `.stop("redis")`, `.start("redis")`, `.kill("mongo")`, `.restart("s3")`.
 - `settings`: the Settings of those servers for tests: the local origin may be fetched (loopback allowed for
   127.0.0.1 and its port), short fetch timeouts, a short queue visibility timeout and an 8 MiB upload limit
-  (so the over-size tests send little), 3 tries 0.5 s apart for a transient job failure. View URLs point at S3
-  directly.
+  (so the over-size tests send little), 3 tries 0.5 s apart for a transient job failure, webhooks signed with
+  "test-webhook-secret" and tried again 0.5 s, 1 s, ... apart. View URLs point at S3 directly.
 - `system`: the same stack plus both Flask services under gunicorn (2 workers each, their ports in `.ports`), the
   pose worker and nginx in front, each started when its code is present. `.base_url` is nginx; `.settings` is
   what every process got (view URLs under `<base_url>/media`); `.kill_worker()` / `.start_worker()` and the
@@ -53,6 +53,9 @@ def backing_services(local_origin, tmp_path_factory):
         # A URL that keeps timing out ends failed in seconds (3 tries, 0.5 s then 1 s apart), not a minute.
         job_max_attempts=3,
         job_retry_delay=0.5,
+        # Webhooks on (the local origin's /hooks/ receive them), tried again within a second or two, not minutes.
+        webhook_secret="test-webhook-secret",
+        webhook_retry_delay=0.5,
     )
     # 2 gunicorn workers per service, as `make up` and the images run them (metrics must add both up).
     stack = DevStack(settings, run_dir=folder / "run", data_dir=folder / "data", ports=Ports.free(),

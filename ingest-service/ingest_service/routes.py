@@ -5,6 +5,7 @@ import base64
 import binascii
 
 from flask import Blueprint, current_app, jsonify, request
+from werkzeug.datastructures import FileStorage
 
 from posecraft.errors import MalformedRequest, UnsupportedContentType
 from posecraft.json_body import InvalidJSONBody, parse_json_body
@@ -20,24 +21,25 @@ def _ingest() -> Ingest:
 @bp.post("/process")
 def process():
     if request.mimetype == "multipart/form-data":
-        submission = _ingest().submit_upload(_uploaded_file())
+        upload = _uploaded_file()
+        submission = _ingest().submit_upload(upload.read(), upload.filename, request.form.get("callbackUrl"))
     else:
         body = _json_object(("imageUrl", "imageData"))
         if "imageUrl" in body:
-            submission = _ingest().submit_url(body["imageUrl"])
+            submission = _ingest().submit_url(body["imageUrl"], body.get("callbackUrl"))
         else:
-            submission = _ingest().submit_upload(_data_url_bytes(body["imageData"]))
+            submission = _ingest().submit_upload(_data_url_bytes(body["imageData"]), None, body.get("callbackUrl"))
     return jsonify(submission.to_json()), 202
 
 
 @bp.post("/process-batch")
 def process_batch():
     body = _json_object(("imageUrls",))
-    submissions = _ingest().submit_urls(body["imageUrls"])
+    submissions = _ingest().submit_urls(body["imageUrls"], body.get("callbackUrl"))
     return jsonify({"items": [s.to_json() for s in submissions]}), 202
 
 
-def _uploaded_file() -> bytes:
+def _uploaded_file() -> FileStorage:
     upload = request.files.get("file")
     if upload is None and "file" in request.form:
         raise MalformedRequest("the 'file' field holds text, not a file: send the image as a file (with a filename)")
@@ -45,7 +47,7 @@ def _uploaded_file() -> bytes:
         named = sorted(set(request.files) | set(request.form))
         found = f"; the request has {', '.join(repr(n) for n in named)}" if named else ""
         raise MalformedRequest(f"send the image in a multipart field named 'file'{found}")
-    return upload.read()
+    return upload
 
 
 def _json_object(fields: tuple[str, ...]) -> dict:

@@ -22,6 +22,7 @@ from pose_worker.worker import Worker
 from posecraft import logs
 from posecraft.config import Settings, environment_problems
 from posecraft.pose.engine import get_engine
+from posecraft.webhooks import Deliverer
 
 log = logging.getLogger("pose_worker")
 
@@ -48,6 +49,8 @@ def run_worker() -> int:
         log.exception("cannot start: the pose models in %s did not load: %s", settings.models_dir, error)
         return CANNOT_START
     worker = Worker.from_settings(settings)
+    # Webhooks go out from a thread of their own: a slow receiver never holds up a job.
+    deliverer = Deliverer(settings, worker.repository.webhooks).start() if settings.webhook_secret else None
     if settings.worker_metrics_port:
         start_http_server(settings.worker_metrics_port)
 
@@ -58,6 +61,8 @@ def run_worker() -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     worker.run()
+    if deliverer is not None:
+        deliverer.stop()
     return 0
 
 

@@ -89,6 +89,9 @@ class Worker:
         self._wait_for_stores(self.repository.ensure_prepared)  # records of an older schema rewritten first
         record = self._wait_for_stores(lambda: self.repository.get(image_id))
         if record is None:
+            if self._wait_for_stores(lambda: self.repository.was_deleted(image_id)):
+                JOBS.labels("deleted").inc()  # deleted from the catalogue while its job waited: nothing to do
+                return Outcome.DONE
             JOBS.labels("dead_letter").inc()
             return DeadLetter(f"no image record with id {image_id}")
         if record.status is not Status.PENDING:

@@ -97,6 +97,20 @@ class Settings:
     client_requests_per_minute: int = 3000
     client_timeout: int = 10
 
+    # --- the catalogue: live events and webhooks ---------------------------------------------------
+    # A comment line on every open event stream this often, so proxies do not close an idle one.
+    event_keepalive_seconds: float = 15.0
+    # Event streams one status-service process holds; one more is answered 503 (the page then polls).
+    max_event_streams: int = 500
+    # Key of the webhooks' X-PoseCraft-Signature (HMAC-SHA256); empty: webhooks are off and a callbackUrl is refused.
+    webhook_secret: str = ""
+    # A delivery not answered with a 2xx is tried again after this delay, then twice that, ...:
+    # 5 tries 40, 80, 160 and 320 s apart span 10 minutes.
+    webhook_max_attempts: int = 5
+    webhook_retry_delay: float = 40.0
+    # Connect and read timeout of one delivery.
+    webhook_timeout: float = 10.0
+
     # --- logging (JSON lines from the services and the worker) ------------------------------------
     log_level: str = "INFO"
 

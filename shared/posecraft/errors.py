@@ -112,3 +112,11 @@ def unavailable_when(service: str, unreachable: Callable[[BaseException], str | 
         return wrapper
 
     return decorate
+
+
+class ImagePending(PoseCraftError):
+    """The image is pending: an action that needs it processed or failed (processing it again) must wait."""
+
+
+class NoViews(PoseCraftError):
+    """The image has no views to download (it is pending, or it failed)."""

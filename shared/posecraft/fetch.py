@@ -61,11 +61,7 @@ def fetch_image(url: str, settings: Settings) -> FetchedImage:
     current = url
     for _ in range(settings.fetch_max_redirects + 1):
         target = check_target(current, settings)
-        with requests.Session() as session:
-            # No proxies from the environment, no .netrc: the connection goes where the check said.
-            session.trust_env = False
-            session.mount("http://", _PinnedAdapter(target))
-            session.mount("https://", _PinnedAdapter(target))
+        with pinned_session(target) as session:
             response = _get(session, target, settings)
             with response:
                 if response.status_code in REDIRECT_STATUSES:
@@ -80,6 +76,16 @@ def fetch_image(url: str, settings: Settings) -> FetchedImage:
         _check_is_image(data, content_type)
         return FetchedImage(data=data, content_type=content_type, final_url=current)
     raise FetchError(f"the URL redirected more than {settings.fetch_max_redirects} times")
+
+
+def pinned_session(target: CheckedTarget) -> requests.Session:
+    """A session whose every connection goes to the checked addresses of `target` (no second DNS answer, no
+    proxies from the environment, no .netrc); the webhooks POST through it too."""
+    session = requests.Session()
+    session.trust_env = False
+    session.mount("http://", _PinnedAdapter(target))
+    session.mount("https://", _PinnedAdapter(target))
+    return session
 
 
 def check_target(url: str, settings: Settings) -> CheckedTarget:

@@ -72,7 +72,11 @@ def process_job(record: Record, settings: Settings, repository: ImageRepository,
         shots = [_store_view(record.id, view, storage) for view in analysis.views]
     skipped = [Skipped(s.label, s.title, s.reason) for s in analysis.skipped]
     with STAGE_SECONDS.labels("record").time():
-        return repository.mark_processed(record.id, shots, skipped, analysis.people, analysis.ambiguous)
+        processed = repository.mark_processed(record.id, shots, skipped, analysis.people,
+                                               analysis.ambiguous)
+    if processed is None:  # deleted from the catalogue during the job: its views go with it
+        storage.delete(shot.key for shot in shots)
+    return processed
 
 
 def _store_view(image_id: int, view: RenderedView, storage: Storage) -> Shot:

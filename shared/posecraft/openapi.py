@@ -1,9 +1,10 @@
-"""The hand-written OpenAPI 3 description of the three endpoints, served by both services at /api/openapi.json.
+"""The hand-written OpenAPI 3 description of the API, served by both services at /api/openapi.json.
 
 Limits in it (body size, batch size, URL length, ids per call) are filled in from the Settings the service runs with.
 """
 from __future__ import annotations
 
+from posecraft.catalogue import DEFAULT_PAGE, MAX_PAGE, MAX_QUERY_LENGTH
 from posecraft.config import Settings
 from posecraft.records import Status
 
@@ -13,6 +14,29 @@ STATUSES = [status.value for status in Status]
 def _error(description: str) -> dict:
     return {"description": description,
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _id_parameter() -> dict:
+    return {"name": "id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}}
+
+
+def _ids_parameter(settings: Settings) -> dict:
+    return {"name": "ids", "in": "query", "required": True,
+            "description": f"Comma-separated ids, e.g. `1,2,3`; at most {settings.max_status_ids}.",
+            "schema": {"type": "string", "pattern": "^[0-9]+(,[0-9]+)*$"}}
+
+
+def _zip_answer(description: str) -> dict:
+    return {"description": description, "content": {"application/zip": {"schema": {"type": "string",
+                                                                                 "format": "binary"}}}}
+
+
+CALLBACK_DESCRIPTION = (
+    "Told when the image ends processed or failed: POSTed its status object as JSON, with `X-PoseCraft-Event: "
+    "image.processed | image.failed` and `X-PoseCraft-Signature: sha256=<hex HMAC-SHA256 of the raw body keyed "
+    "with WEBHOOK_SECRET>`. Anything but a 2xx is tried again with backoff (5 tries over about 10 minutes). The "
+    "same rules as image URLs (public addresses, ports 80/443); refused (400) when the server has no WEBHOOK_SECRET."
+)
 
 
 def openapi_spec(settings: Settings) -> dict:
@@ -58,8 +82,10 @@ def openapi_spec(settings: Settings) -> dict:
                         "required": True,
                         "content": {
                             "multipart/form-data": {
-                                "schema": {"type": "object", "required": ["file"],
-                                           "properties": {"file": {"type": "string", "format": "binary"}}},
+                                "schema": {"type": "object", "required": ["file"], "properties": {
+                                    "file": {"type": "string", "format": "binary",
+                                             "description": "The photo; its filename becomes the image's `name`."},
+                                    "callbackUrl": {"type": "string", "description": CALLBACK_DESCRIPTION}}},
                             },
                             "application/json": {
                                 "schema": {"oneOf": [
@@ -146,11 +172,124 @@ def openapi_spec(settings: Settings) -> dict:
                     },
                 },
             },
+            "/api/images": {
+                "get": {
+                    "operationId": "listImages",
+                    "summary": "The catalogue: every image, newest first, a page at a time.",
+                    "description": (
+                        "Cursor paging by id: pass the answer's `next` as `cursor` for the next page (null: the "
+                        "last). New images never shift later pages: nothing is repeated or skipped. `counts` are "
+                        "per status of the images `q` matches, whatever `status` filters."
+                    ),
+                    "parameters": [
+                        {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
+                                                                    "maximum": MAX_PAGE, "default": DEFAULT_PAGE}},
+                        {"name": "cursor", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                         "description": "The `next` of the page before."},
+                        {"name": "status", "in": "query", "schema": {"type": "string", "enum": STATUSES}},
+                        {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
+                         "description": "Text the name or the URL contains, in any case (not a pattern)."},
+                    ],
+                    "responses": {
+                        "200": {"description": "A page of the catalogue.",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}},
+                        "400": _error("A bad or unknown parameter; the reason names it."),
+                        "503": errors["503"],
+                    },
+                },
+            },
+            "/api/images/{id}": {
+                "delete": {
+                    "operationId": "deleteImage",
+                    "summary": "Remove an image: its record, its views and its uploaded original.",
+                    "description": "Afterwards its status and media answer 404; the same file or URL submitted "
+                                   "again is a new image. A job still queued for it is dropped.",
+                    "parameters": [_id_parameter()],
+                    "responses": {
+                        "204": {"description": "Deleted."},
+                        "400": _error("The id is not a positive whole number."),
+                        "404": _error("No image has this id."),
+                        "503": errors["503"],
+                    },
+                },
+            },
+            "/api/images/{id}/reprocess": {
+                "post": {
+                    "operationId": "reprocessImage",
+                    "summary": "Process a processed or failed image again; its views are overwritten.",
+                    "parameters": [_id_parameter()],
+                    "responses": {
+                        "202": {"description": "Queued again: the status object, now pending.",
+                                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
+                        "400": _error("The id is not a positive whole number, or a body with options."),
+                        "404": _error("No image has this id."),
+                        "409": _error("The image is pending."),
+                        "503": errors["503"],
+                    },
+                },
+            },
+            "/api/images/{id}/views.zip": {
+                "get": {
+                    "operationId": "imageViewsZip",
+                    "summary": "The views of an image as one ZIP, streamed: `<name without extension>-<label>.<ext>`.",
+                    "parameters": [_id_parameter()],
+                    "responses": {
+                        "200": _zip_answer("The ZIP, made as it is sent."),
+                        "400": _error("The id is not a positive whole number."),
+                        "404": _error("No image has this id."),
+                        "409": _error("The image has no views (pending, or failed)."),
+                        "503": errors["503"],
+                    },
+                },
+            },
+            "/api/images/views.zip": {
+                "get": {
+                    "operationId": "selectionViewsZip",
+                    "summary": f"The views of up to {settings.max_status_ids} images as one ZIP, a folder per image.",
+                    "description": "Each image's views in a folder of its name (its id added when two share one); "
+                                   "images without views are left out.",
+                    "parameters": [_ids_parameter(settings)],
+                    "responses": {
+                        "200": _zip_answer("The ZIP, made as it is sent."),
+                        "400": _error(f"No ids, a malformed id, or more than {settings.max_status_ids}."),
+                        "404": _error("An id no image has (named)."),
+                        "409": _error("None of the images has views."),
+                        "503": errors["503"],
+                    },
+                },
+            },
+            "/api/events": {
+                "get": {
+                    "operationId": "catalogueEvents",
+                    "summary": "Server-sent events: the catalogue as it changes.",
+                    "description": (
+                        "`event: image` with `data: <status object>` when an image is created, processed, failed or "
+                        "queued again, and `data: {\"id\": n, \"deleted\": true}` when one is deleted. A comment "
+                        f"line every {settings.event_keepalive_seconds:g} s keeps proxies from closing it. The stream "
+                        "ends when events could have been lost (Redis down): reconnect and read the list again."
+                    ),
+                    "responses": {
+                        "200": {"description": "The stream.", "content": {"text/event-stream": {"schema": {
+                            "type": "string"}}}},
+                        "503": _error("Redis is unavailable, or this server holds its most streams: poll "
+                                      "/api/image-status?ids= meanwhile."),
+                    },
+                },
+            },
         },
         "components": {
             "schemas": {
                 "Error": {"type": "object", "required": ["error"],
                           "properties": {"error": {"type": "string"}}},
+                "Page": {
+                    "type": "object", "required": ["items", "next", "counts"],
+                    "properties": {
+                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Status"}},
+                        "next": {"type": "string", "nullable": True},
+                        "counts": {"type": "object", "required": STATUSES, "properties": {
+                            status: {"type": "integer"} for status in STATUSES}},
+                    },
+                },
                 "BatchError": {
                     "type": "object", "required": ["error"],
                     "properties": {
@@ -164,19 +303,24 @@ def openapi_spec(settings: Settings) -> dict:
                 "ImageUrlRequest": {
                     "type": "object", "required": ["imageUrl"],
                     "properties": {"imageUrl": {"type": "string", "maxLength": settings.max_url_length,
-                                                "description": "An absolute http(s) URL of a public host."}},
+                                                "description": "An absolute http(s) URL of a public host."},
+                                   "callbackUrl": {"type": "string", "description": CALLBACK_DESCRIPTION}},
                 },
                 "ImageDataRequest": {
                     "type": "object", "required": ["imageData"],
                     "properties": {"imageData": {"type": "string", "pattern": "^data:[^,]*;base64,",
-                                                 "description": "A data URL: data:image/jpeg;base64,..."}},
+                                                 "description": "A data URL: data:image/jpeg;base64,... Its "
+                                                                "`name` is `upload-<id>.<ext>`."},
+                                   "callbackUrl": {"type": "string", "description": CALLBACK_DESCRIPTION}},
                 },
                 "BatchRequest": {
                     "type": "object", "required": ["imageUrls"],
                     "properties": {"imageUrls": {
                         "type": "array", "minItems": 1, "maxItems": settings.max_batch_urls,
                         "items": {"type": "string", "maxLength": settings.max_url_length},
-                    }},
+                    }, "callbackUrl": {"type": "string", "description": "For every image of the batch (an image "
+                                                                       "already processed is told at once). "
+                                                                       + CALLBACK_DESCRIPTION}},
                 },
                 "Submission": {
                     "type": "object", "required": ["id", "url", "status", "duplicate"],
@@ -205,9 +349,11 @@ def openapi_spec(settings: Settings) -> dict:
                 },
                 "Status": {
                     "type": "object",
-                    "required": ["id", "url", "status", "shots", "error", "createdAt", "updatedAt"],
+                    "required": ["id", "name", "url", "status", "shots", "error", "createdAt", "updatedAt"],
                     "properties": {
                         "id": {"type": "integer"},
+                        "name": {"type": "string", "description": "The uploaded file's name, the URL's last path "
+                                                                  "segment, or `upload-<id>.<ext>`."},
                         "url": {"type": "string"},
                         "status": {"type": "string", "enum": STATUSES},
                         "shots": {"type": "array", "items": {"$ref": "#/components/schemas/Shot"}},

@@ -4,26 +4,33 @@ A record stores S3 keys, never URLs: media URLs are built when answering, from t
 runs with, so the same record opens at whatever address PoseCraft is served from. An image's `identity` is what
 deduplicates it: the content hash of an uploaded file, the URL of a submitted URL.
 
-MongoDB document (collection `images`, `schema: 2`):
-    {_id: int, schema: 2, identity: str (unique), source: "upload"|"url", url: str|None (a submitted URL),
-     key: str|None (an uploaded original's S3 key), status: "pending"|"processed"|"failed",
+MongoDB document (collection `images`, `schema: 3`):
+    {_id: int, schema: 3, identity: str (unique), source: "upload"|"url", url: str|None (a submitted URL),
+     key: str|None (an uploaded original's S3 key), name: str (the uploaded file's name, or the URL's last path
+     segment), search: str (name and URL in lower case: what the list's `q` matches),
+     callbacks: [str] (webhook URLs told when the image next ends processed or failed),
+     status: "pending"|"processed"|"failed",
      shots: [{label, title, key, width, height, box: [x0, y0, x1, y1], lowResolution, padded, reach}],
      skipped: [{label, title, reason}], people: int|None, ambiguous: bool, error: str|None, attempts: int,
      createdAt, updatedAt}
-Documents written before `schema: 2` (absolute URLs, dedupe on `url`) are rewritten by `migrate_document`.
+Documents of an older schema are rewritten by `migrate_document`: schema 1 (absolute URLs, dedupe on `url`) and
+schema 2 (no `name`).
 """
 from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from posecraft.config import Settings
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+MAX_NAME_LENGTH = 200
 
 
 class Status(StrEnum):
@@ -39,6 +46,35 @@ class Source(StrEnum):
 
 def upload_identity(sha256_hex: str) -> str:
     return f"sha256:{sha256_hex}"
+
+
+def clean_name(raw: object) -> str | None:
+    """A file name as a person gave it, fit to show and to name files after: the last part of a path (browsers
+    send "C:\\fakepath\\look.jpg"), without control characters, at most MAX_NAME_LENGTH characters; None if nothing is
+    left."""
+    if not isinstance(raw, str):
+        return None
+    base = re.split(r"[/\\]", raw)[-1]
+    text = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
+    return text[:MAX_NAME_LENGTH] or None
+
+
+def name_from_url(url: str) -> str:
+    """The last path segment of a URL (percent-decoded), or its host when the path has none."""
+    parts = urlsplit(url)
+    segments = [unquote(segment) for segment in parts.path.split("/") if segment]
+    return (clean_name(segments[-1]) if segments else None) or parts.hostname or url[:MAX_NAME_LENGTH]
+
+
+def search_text(name: str, url: str | None) -> str:
+    """What the catalogue's search matches (the document's `search`): the name and the URL, in lower case."""
+    return f"{name}\n{url or ''}".lower()
+
+
+def default_name(image_id: int, key: str | None) -> str:
+    """The name of an upload that came without one (a data URL): `upload-<id>.<ext>`."""
+    extension = key.rsplit(".", 1)[-1] if key and "." in key else "jpg"
+    return f"upload-{image_id}.{extension}"
 
 
 @dataclass(frozen=True)
@@ -113,6 +149,8 @@ class Record:
     updated_at: datetime
     url: str | None = None
     key: str | None = None
+    name: str = ""
+    callbacks: tuple[str, ...] = ()
     shots: tuple[Shot, ...] = ()
     skipped: tuple[Skipped, ...] = ()
     people: int | None = None
@@ -122,9 +160,11 @@ class Record:
 
     @classmethod
     def new(cls, image_id: int, identity: str, source: Source, now: datetime, *, url: str | None = None,
-            key: str | None = None) -> Record:
+            key: str | None = None, name: str | None = None, callbacks: tuple[str, ...] = ()) -> Record:
+        """A pending record. Its name: the one given, else the URL's last path segment, else `upload-<id>.<ext>`."""
+        name = name or (name_from_url(url) if url else default_name(image_id, key))
         return cls(id=image_id, identity=identity, source=source, status=Status.PENDING, created_at=now,
-                   updated_at=now, url=url, key=key)
+                   updated_at=now, url=url, key=key, name=name, callbacks=callbacks)
 
     def replace(self, **changes: Any) -> Record:
         return dataclasses.replace(self, **changes)
@@ -132,10 +172,11 @@ class Record:
     def to_doc(self) -> dict[str, Any]:
         return {
             "_id": self.id, "schema": SCHEMA_VERSION, "identity": self.identity, "source": self.source.value,
-            "url": self.url, "key": self.key, "status": self.status.value,
+            "url": self.url, "key": self.key, "name": self.name, "callbacks": list(self.callbacks),
+            "status": self.status.value,
             "shots": [s.to_doc() for s in self.shots], "skipped": [s.to_doc() for s in self.skipped],
             "people": self.people, "ambiguous": self.ambiguous, "error": self.error, "attempts": self.attempts,
-            "createdAt": self.created_at, "updatedAt": self.updated_at,
+            "createdAt": self.created_at, "updatedAt": self.updated_at, "search": search_text(self.name, self.url),
         }
 
     @classmethod
@@ -143,6 +184,7 @@ class Record:
         return cls(
             id=doc["_id"], identity=doc["identity"], source=Source(doc["source"]), status=Status(doc["status"]),
             created_at=doc["createdAt"], updated_at=doc["updatedAt"], url=doc.get("url"), key=doc.get("key"),
+            name=doc.get("name") or "", callbacks=tuple(doc.get("callbacks") or ()),
             shots=tuple(Shot.from_doc(s) for s in doc.get("shots") or ()),
             skipped=tuple(Skipped.from_doc(s) for s in doc.get("skipped") or ()),
             people=doc.get("people"), ambiguous=bool(doc.get("ambiguous")), error=doc.get("error"),
@@ -160,6 +202,7 @@ def status_object(record: Record, links: MediaLinks) -> dict[str, Any]:
     """The API's answer for one image (GET /api/image-status, and every list that shows images)."""
     return {
         "id": record.id,
+        "name": record.name,
         "url": record.image_url(links),
         "status": record.status.value,
         "shots": [shot.to_json(links) for shot in record.shots],
@@ -176,29 +219,37 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-# --- records written before schema 2 ---------------------------------------------------------------------------
+# --- records written before schema 3 ---------------------------------------------------------------------------
 
 _UPLOAD_KEY = re.compile(r"uploads/([0-9a-f]{64})\.[a-z0-9]+")
 _VIEW_KEY = re.compile(r"views/[^?#]+$")
 
 
 def migrate_document(doc: dict[str, Any], bucket: str) -> dict[str, Any] | None:
-    """A schema-1 document (absolute URLs, dedupe on `url`) rewritten in schema 2; None when it already is.
+    """A document of an older schema rewritten in the current one; None when it already is.
 
     Schema 1 kept an upload's object URL in `url` and each shot's URL; both become keys (the part after
-    `/<bucket>/`). Unknown then, `padded` is False and `ambiguous` False.
+    `/<bucket>/`). Unknown then, `padded` is False and `ambiguous` False. Schema 2 had no `name`: a URL's is its
+    last path segment, an upload's (whose file name was never kept) `upload-<id>.<ext>`.
     """
-    if doc.get("schema", 1) >= SCHEMA_VERSION:
+    schema = doc.get("schema", 1)
+    if schema >= SCHEMA_VERSION:
         return None
     migrated = dict(doc, schema=SCHEMA_VERSION)
-    upload = _UPLOAD_KEY.fullmatch(doc.get("key") or "")
-    if doc.get("source") == Source.UPLOAD and upload:
-        migrated["identity"] = upload_identity(upload.group(1))
-        migrated["url"] = None
-    else:
-        migrated["identity"] = doc["url"]
-    migrated["shots"] = [_migrate_shot(shot, bucket) for shot in doc.get("shots") or ()]
-    migrated.setdefault("ambiguous", False)
+    if schema < 2:
+        upload = _UPLOAD_KEY.fullmatch(doc.get("key") or "")
+        if doc.get("source") == Source.UPLOAD and upload:
+            migrated["identity"] = upload_identity(upload.group(1))
+            migrated["url"] = None
+        else:
+            migrated["identity"] = doc["url"]
+        migrated["shots"] = [_migrate_shot(shot, bucket) for shot in doc.get("shots") or ()]
+        migrated.setdefault("ambiguous", False)
+    if not migrated.get("name"):
+        url = migrated.get("url")
+        migrated["name"] = name_from_url(url) if url else default_name(doc["_id"], doc.get("key"))
+    migrated.setdefault("callbacks", [])
+    migrated["search"] = search_text(migrated["name"], migrated.get("url"))
     return migrated
 
 

@@ -1,22 +1,37 @@
-"""The one MongoDB repository: image records (`posecraft.records.Record`) and the counter their ids come from.
+"""The one MongoDB repository: image records (`posecraft.records.Record`), the counter their ids come from, the
+tombstones of deleted ones and the webhook outbox.
 
 Every write uses w=1, j=True: an acknowledged write survives a kill -9 of the database. `prepare()` runs on a
 service's first use: it rewrites records of an older schema (`posecraft.records.migrate_document`), then makes
 the indexes (`identity` unique: one record per uploaded file or submitted URL).
+
+Every write a user sees (created, re-queued, processed, failed, deleted) is announced on `posecraft.events`;
+an outcome (processed, failed) also puts a webhook delivery in the outbox for each callback URL the record holds.
+
+The catalogue's queries and the index each uses (on MongoDB):
+  a page, newest first, below `cursor`  {status, _id: {$gte: lo, $lt: hi}} per status   status_id (status, _id desc)
+                                        and window of ids, sorted _id desc, limited
+  counts per status                     {status} counted                                status_id
+  search `q` (name or URL)              the same, with a regex on `search`: each        status_id for the range;
+                                        document in the windows is tried                 the pattern per document
 """
 from __future__ import annotations
 
 import base64
+import json
 import logging
+import re
 import secrets
 import threading
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, MongoClient, ReturnDocument, uri_parser
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument, uri_parser
+from pymongo.collection import Collection
 from pymongo.errors import (
     BulkWriteError,
     ConnectionFailure,
@@ -29,7 +44,19 @@ from pymongo.write_concern import WriteConcern
 from posecraft.auth import ApiKey, key_hash, new_key
 from posecraft.config import Settings
 from posecraft.errors import ServiceUnavailable, unavailable_when
-from posecraft.records import Record, Shot, Skipped, Source, Status, migrate_document, upload_identity
+from posecraft.events import EventPublisher
+from posecraft.records import (
+    SCHEMA_VERSION,
+    MediaLinks,
+    Record,
+    Shot,
+    Skipped,
+    Source,
+    Status,
+    migrate_document,
+    status_object,
+    upload_identity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +75,42 @@ class NewImage:
     source: Source
     url: str | None = None
     key: str | None = None
+    name: str | None = None  # None: the URL's last path segment, or upload-<id>.<ext>
 
     @classmethod
     def for_url(cls, url: str) -> NewImage:
         return cls(url, Source.URL, url=url)
 
     @classmethod
-    def for_upload(cls, sha256_hex: str, key: str) -> NewImage:
-        return cls(upload_identity(sha256_hex), Source.UPLOAD, key=key)
+    def for_upload(cls, sha256_hex: str, key: str, name: str | None = None) -> NewImage:
+        return cls(upload_identity(sha256_hex), Source.UPLOAD, key=key, name=name)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of the catalogue, newest first; `next_cursor` is what the next page is asked with (None: the last)."""
+
+    records: list[Record]
+    next_cursor: int | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook POST waiting in the outbox."""
+
+    id: ObjectId
+    image_id: int
+    url: str
+    event: str
+    body: bytes
+    attempts: int
+
+
+WEBHOOK_EVENTS = {Status.PROCESSED: "image.processed", Status.FAILED: "image.failed"}
+# A claimed delivery is another worker's to take again only after this long (one try takes at most 2 timeouts).
+CLAIM_SECONDS = 120
+# The widest window of ids one list query reads (ImageRepository.page).
+PAGE_WINDOW_MAX = 16384
 
 
 _unavailable = unavailable_when(
@@ -77,14 +132,77 @@ def _direct_connection(mongo_url: str) -> dict:
     return {}
 
 
+class WebhookOutbox:
+    """The webhook deliveries waiting to be sent (`posecraft.webhooks`), in the collection `webhooks`:
+    `{_id, imageId, url, event, body, attempts, nextAt, state: waiting | delivered | given_up, lastError, createdAt}`,
+    found by the index (state, nextAt)."""
+
+    def __init__(self, collection: Collection, links: MediaLinks):
+        self._deliveries = collection
+        self._links = links
+
+    @_unavailable
+    def ensure_indexes(self) -> None:
+        self._deliveries.create_index([("state", ASCENDING), ("nextAt", ASCENDING)], name="state_next")
+
+    @_unavailable
+    def enqueue(self, record: Record, urls: Sequence[str]) -> None:
+        """One delivery per URL of the record's outcome: its status object as it is now."""
+        event = WEBHOOK_EVENTS.get(record.status)
+        if event is None or not urls:
+            return
+        body = json.dumps(status_object(record, self._links), separators=(",", ":")).encode()
+        now = _now()
+        self._deliveries.insert_many([
+            {"imageId": record.id, "url": url, "event": event, "body": body, "attempts": 0, "nextAt": now,
+             "state": "waiting", "lastError": None, "createdAt": now} for url in urls])
+
+    @_unavailable
+    def claim(self) -> Delivery | None:
+        """The next delivery due, held for CLAIM_SECONDS (another worker process skips it meanwhile)."""
+        now = _now()
+        doc = self._deliveries.find_one_and_update(
+            {"state": "waiting", "nextAt": {"$lte": now}},
+            {"$set": {"nextAt": now + timedelta(seconds=CLAIM_SECONDS)}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            return None
+        return Delivery(doc["_id"], doc["imageId"], doc["url"], doc["event"], bytes(doc["body"]), doc["attempts"])
+
+    @_unavailable
+    def delivered(self, delivery: Delivery) -> None:
+        self._deliveries.update_one({"_id": delivery.id}, {"$set": {
+            "state": "delivered", "attempts": delivery.attempts + 1, "lastError": None, "deliveredAt": _now()}})
+
+    @_unavailable
+    def failed(self, delivery: Delivery, reason: str, retry_in: float | None) -> None:
+        """A try that did not deliver: due again in `retry_in` seconds, or given up (None)."""
+        changes: dict[str, Any] = {"attempts": delivery.attempts + 1, "lastError": reason}
+        if retry_in is None:
+            changes["state"] = "given_up"
+        else:
+            changes["nextAt"] = _now() + timedelta(seconds=retry_in)
+        self._deliveries.update_one({"_id": delivery.id}, {"$set": changes})
+
+    @_unavailable
+    def of_image(self, image_id: int) -> list[dict[str, Any]]:
+        """Every delivery of an image, oldest first (what an operator looks at)."""
+        return list(self._deliveries.find({"imageId": image_id}).sort("createdAt", ASCENDING))
+
+
 class ImageRepository:
-    def __init__(self, client: MongoClient, db_name: str, bucket: str):
+    def __init__(self, client: MongoClient, db_name: str, bucket: str, links: MediaLinks | None = None,
+                 events: EventPublisher | None = None):
         self._client = client
         self._db_name = db_name
         db = client.get_database(db_name, write_concern=WriteConcern(w=1, j=True))
         self._images = db["images"]
         self._counters = db["counters"]
+        self._deleted = db["deleted"]  # tombstones: {_id: image id, deletedAt}
         self._bucket = bucket  # schema-1 records named their objects by URL: the key follows /<bucket>/
+        self.webhooks = WebhookOutbox(db["webhooks"], links or MediaLinks("", bucket))
+        self._events = events
         self._prepared = False
         self._prepare_lock = threading.Lock()
 
@@ -98,10 +216,13 @@ class ImageRepository:
             tz_aware=True,
             **_direct_connection(settings.mongo_url),
         )
-        return cls(client, settings.mongo_db, settings.s3_bucket)
+        return cls(client, settings.mongo_db, settings.s3_bucket, MediaLinks.from_settings(settings),
+                   EventPublisher.from_settings(settings))
 
     def close(self) -> None:
         self._client.close()
+        if self._events is not None:
+            self._events.close()
 
     def api_keys(self) -> ApiKeyRepository:
         """The API keys, on this repository's connection."""
@@ -129,6 +250,8 @@ class ImageRepository:
         migrated = self.migrate()
         self._images.create_index([("identity", ASCENDING)], unique=True, name="identity_unique")
         self._images.create_index([("status", ASCENDING), ("updatedAt", ASCENDING)], name="status_updated")
+        self._images.create_index([("status", ASCENDING), ("_id", DESCENDING)], name="status_id")
+        self.webhooks.ensure_indexes()
         try:
             self._counters.update_one({"_id": "images"}, {"$setOnInsert": {"seq": 0}}, upsert=True)
         except DuplicateKeyError:
@@ -139,14 +262,16 @@ class ImageRepository:
     def migrate(self) -> int:
         """Rewrite every record of an older schema in the current one; returns how many were rewritten."""
         count = 0
-        for doc in self._images.find({"schema": {"$exists": False}}):
+        older = {"$or": [{"schema": {"$exists": False}}, {"schema": {"$lt": SCHEMA_VERSION}}]}
+        for doc in self._images.find(older):
             migrated = migrate_document(doc, self._bucket)
             if migrated is None:
                 continue
-            result = self._images.replace_one({"_id": doc["_id"], "schema": {"$exists": False}}, migrated)
+            unchanged = {"schema": doc["schema"]} if "schema" in doc else {"schema": {"$exists": False}}
+            result = self._images.replace_one({"_id": doc["_id"], **unchanged}, migrated)
             count += result.modified_count
         if count:
-            log.info("migrated %d image records to schema 2", count)
+            log.info("migrated %d image records to schema %d", count, SCHEMA_VERSION)
         return count
 
     @_unavailable
@@ -167,19 +292,23 @@ class ImageRepository:
                 return list(range(last - count + 1, last + 1))
         raise ServiceUnavailable("MongoDB did not hand out new image ids; try again")
 
-    def submit(self, image: NewImage) -> tuple[Record, bool]:
+    def submit(self, image: NewImage, callback_url: str | None = None) -> tuple[Record, bool]:
         """Record `image` for processing; (record, created). `created` means the caller must queue it."""
-        return self.submit_many([image])[0]
+        return self.submit_many([image], callback_url)[0]
 
     @_unavailable
-    def submit_many(self, images: Sequence[NewImage]) -> list[tuple[Record, bool]]:
+    def submit_many(self, images: Sequence[NewImage], callback_url: str | None = None) -> list[tuple[Record, bool]]:
         """`submit` for each distinct identity, in the order given, in a few round trips whatever their number.
 
         An image already pending or processed answers with its record (created False). A failed one goes back to
         pending (created True: that is how a user retries). Atomic under concurrency: the unique index on
         `identity` lets exactly one of two racing inserts win; the loser reads the winner's record in the next
         round. A counter value burnt by a lost race leaves a gap in the ids, never a duplicate.
+
+        `callback_url` is told when each image next ends: it joins the callbacks of a created, re-queued or
+        pending record, and an image already processed gets its delivery at once.
         """
+        callbacks = (callback_url,) if callback_url else ()
         wanted = {image.identity: image for image in images}
         results: dict[str, tuple[Record, bool]] = {}
         todo = list(wanted)
@@ -196,7 +325,8 @@ class ImageRepository:
                     retried = self._images.find_one_and_update(
                         {"_id": doc["_id"], "status": Status.FAILED.value},
                         {"$set": {"status": Status.PENDING.value, "error": None, "attempts": 0,
-                                  "key": wanted[identity].key, "updatedAt": _now()}},
+                                  "key": wanted[identity].key, "updatedAt": _now()},
+                         "$addToSet": {"callbacks": {"$each": list(callbacks)}}},
                         return_document=ReturnDocument.AFTER,
                     )
                     if retried is not None:
@@ -205,7 +335,8 @@ class ImageRepository:
                         again.append(identity)  # another submitter re-queued it first: read it again
             if new:
                 now = _now()
-                records = [Record.new(image_id, image.identity, image.source, now, url=image.url, key=image.key)
+                records = [Record.new(image_id, image.identity, image.source, now, url=image.url, key=image.key,
+                                      name=image.name, callbacks=callbacks)
                            for image_id, image in zip(self._reserve_ids(len(new)), new, strict=True)]
                 lost = set()
                 try:
@@ -221,7 +352,22 @@ class ImageRepository:
                     else:
                         results[record.identity] = (record, True)
             todo = again
-        return [results[identity] for identity in wanted]
+        answers = [results[identity] for identity in wanted]
+        if callback_url:
+            self._tell_about_known(callback_url, [record for record, created in answers if not created])
+        self._announce([record.id for record, created in answers if created])
+        return answers
+
+    def _tell_about_known(self, callback_url: str, records: list[Record]) -> None:
+        """A callback for images that were already there: a pending one tells it when it ends, a processed one
+        now."""
+        pending = [record.id for record in records if record.status is Status.PENDING]
+        if pending:
+            self._images.update_many({"_id": {"$in": pending}, "status": Status.PENDING.value},
+                                     {"$addToSet": {"callbacks": callback_url}})
+        for record in records:
+            if record.status is Status.PROCESSED:
+                self.webhooks.enqueue(record, [callback_url])
 
     @_unavailable
     def get(self, image_id: int) -> Record | None:
@@ -241,15 +387,55 @@ class ImageRepository:
         return [found[i] for i in ids if i in found]
 
     @_unavailable
+    def page(self, limit: int, cursor: int | None = None, status: Status | None = None,
+             text: str | None = None) -> Page:
+        """Up to `limit` records, newest first, with ids below `cursor`, of one status, whose name or URL contains
+        `text` (any case). Ids only grow, so paging on stays right while images arrive: nothing repeats or is
+        skipped (a new image shows on the first page).
+
+        The ids are walked down in windows (4 pages' worth, doubling up to PAGE_WINDOW_MAX ids), one bounded range
+        of the status_id index per status and window, until the page is full: on MongoDB each is an index range
+        read stopping at `limit`; SecantusDB, which reads every candidate of a query before it limits, then reads
+        about a window's records instead of them all.
+        """
+        statuses = [status] if status is not None else list(Status)
+        top = cursor if cursor is not None else self._last_id() + 1
+        span = 4 * (limit + 1)
+        found: list[dict[str, Any]] = []
+        while top > 1 and len(found) <= limit:
+            bottom = max(1, top - span)
+            window: list[dict[str, Any]] = []
+            for wanted in statuses:
+                query = {**self._catalogue_query(wanted, text), "_id": {"$gte": bottom, "$lt": top}}
+                window += self._images.find(query).sort("_id", DESCENDING).limit(limit + 1 - len(found))
+            found += sorted(window, key=lambda doc: doc["_id"], reverse=True)[:limit + 1 - len(found)]
+            top, span = bottom, min(2 * span, PAGE_WINDOW_MAX)
+        records = [Record.from_doc(doc) for doc in found[:limit]]
+        return Page(records, records[-1].id if len(found) > limit else None)
+
+    def _last_id(self) -> int:
+        counter = self._counters.find_one({"_id": "images"})
+        return int(counter["seq"]) if counter else 0
+
+    @_unavailable
     def count(self, query: Mapping[str, Any] | None = None) -> int:
         return self._images.count_documents(dict(query or {}))
 
     @_unavailable
-    def count_by_status(self) -> dict[Status, int]:
-        counts = dict.fromkeys(Status, 0)
-        for row in self._images.aggregate([{"$group": {"_id": "$status", "n": {"$sum": 1}}}]):
-            counts[Status(row["_id"])] = row["n"]
-        return counts
+    def count_by_status(self, text: str | None = None) -> dict[Status, int]:
+        """How many records have each status (among those whose name or URL contains `text`)."""
+        return {status: self._images.count_documents(self._catalogue_query(status, text)) for status in Status}
+
+    @staticmethod
+    def _catalogue_query(status: Status | None, text: str | None) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        if status is not None:
+            query["status"] = status.value
+        if text:
+            # `search` is the name and URL in lower case (Record.to_doc): one field, so a status and id range
+            # still select through the index before the pattern is tried.
+            query["search"] = {"$regex": re.escape(text.lower())}
+        return query
 
     @_unavailable
     def mark_processed(self, image_id: int, shots: Sequence[Shot], skipped: Sequence[Skipped], people: int | None,
@@ -262,7 +448,7 @@ class ImageRepository:
                       "error": None, "updatedAt": _now()}},
             return_document=ReturnDocument.AFTER,
         )
-        return Record.from_doc(doc) if doc else None
+        return self._ended(doc)
 
     @_unavailable
     def mark_failed(self, image_id: int, reason: str) -> Record | None:
@@ -272,7 +458,52 @@ class ImageRepository:
                       "updatedAt": _now()}},
             return_document=ReturnDocument.AFTER,
         )
-        return Record.from_doc(doc) if doc else None
+        return self._ended(doc)
+
+    def _ended(self, doc: dict[str, Any] | None) -> Record | None:
+        """An outcome was recorded: its webhooks (each callback once: taken from the record as they are queued)
+        and its event."""
+        if doc is None:
+            return None  # deleted meanwhile
+        record = Record.from_doc(doc)
+        if record.callbacks:
+            taken = self._images.find_one_and_update({"_id": record.id}, {"$set": {"callbacks": []}},
+                                                     return_document=ReturnDocument.BEFORE)
+            self.webhooks.enqueue(record, (taken or {}).get("callbacks") or [])
+            record = record.replace(callbacks=())
+        self._announce([record.id])
+        return record
+
+    @_unavailable
+    def requeue(self, image_id: int) -> Record | None:
+        """A processed or failed record made pending again (its views and reason cleared, its tries counted from
+        0), for the worker to do again; None when there is no such record or it is pending."""
+        doc = self._images.find_one_and_update(
+            {"_id": image_id, "status": {"$ne": Status.PENDING.value}},
+            {"$set": {"status": Status.PENDING.value, "shots": [], "skipped": [], "people": None,
+                      "ambiguous": False, "error": None, "attempts": 0, "updatedAt": _now()}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if doc is None:
+            return None
+        self._announce([image_id])
+        return Record.from_doc(doc)
+
+    @_unavailable
+    def delete(self, image_id: int) -> Record | None:
+        """Remove the record (None if there is none) and leave a tombstone: a job still queued for it is then
+        dropped, not dead-lettered (`was_deleted`). The same file or URL submitted again is a new record."""
+        doc = self._images.find_one_and_delete({"_id": image_id})
+        if doc is None:
+            return None
+        self._deleted.update_one({"_id": image_id}, {"$set": {"deletedAt": _now()}}, upsert=True)
+        if self._events is not None:
+            self._events.deleted(image_id)
+        return Record.from_doc(doc)
+
+    @_unavailable
+    def was_deleted(self, image_id: int) -> bool:
+        return self._deleted.find_one({"_id": image_id}) is not None
 
     @_unavailable
     def record_attempt(self, image_id: int) -> int:
@@ -284,6 +515,9 @@ class ImageRepository:
         )
         return int(doc["attempts"]) if doc else 0
 
+    def _announce(self, image_ids: list[int]) -> None:
+        if self._events is not None and image_ids:
+            self._events.changed(image_ids)
 
 @dataclass(frozen=True)
 class StoredKey:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterable, Iterator
 
 import boto3
 from botocore.config import Config
@@ -107,6 +108,33 @@ class Storage:
     @_unavailable
     def get(self, key: str) -> bytes:
         return self._client.get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+    @_unavailable
+    def chunks(self, key: str, size: int = 256 * 1024) -> Iterator[bytes]:
+        """The object's bytes as they arrive, `size` at a time (a ZIP of many views never holds them all). The
+        object is opened here, so a missing key or an outage raises before the first chunk."""
+        body = self._client.get_object(Bucket=self.bucket, Key=key)["Body"]
+
+        def read() -> Iterator[bytes]:
+            try:
+                yield from body.iter_chunks(size)
+            finally:
+                body.close()
+
+        return read()
+
+    @_unavailable
+    def delete(self, keys: Iterable[str]) -> None:
+        """Remove these objects (a missing one is no error); up to 1000 per request, as S3 takes them."""
+        keys = list(keys)
+        for start in range(0, len(keys), 1000):
+            batch = keys[start:start + 1000]
+            answer = self._client.delete_objects(
+                Bucket=self.bucket, Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True})
+            if answer.get("Errors"):
+                first = answer["Errors"][0]
+                raise ServiceUnavailable(f"S3 did not delete {len(answer['Errors'])} objects, e.g. {first.get('Key')}: "
+                                         f"{first.get('Code')}")
 
     @_unavailable
     def exists(self, key: str) -> bool:

@@ -4,6 +4,9 @@ Duplicates: an image (an upload is its content hash, a URL itself) already pendi
 record and is not queued again; a failed one is queued again. When the queue cannot take a just-recorded job, the
 record is marked failed with that reason (never left pending with no message) and ServiceUnavailable is raised: the
 API answers 503 and the user's retry queues it again.
+
+A submission's `callback_url` (checked like an image URL, `posecraft.webhooks.check_callback_url`) is told when each
+of its images ends processed or failed (`ImageRepository.submit_many`).
 """
 from __future__ import annotations
 
@@ -24,10 +27,11 @@ from posecraft.errors import (
 )
 from posecraft.imaging import probe_image, verify_image
 from posecraft.queue import Job, JobQueue
-from posecraft.records import MediaLinks, Record, Status
+from posecraft.records import MediaLinks, Record, Status, clean_name
 from posecraft.repository import ImageRepository, NewImage
 from posecraft.storage import Storage, upload_key
 from posecraft.urls import check_submitted_url
+from posecraft.webhooks import check_callback_url
 
 log = logging.getLogger(__name__)
 
@@ -80,30 +84,36 @@ class Ingest:
                 self.storage.ensure_bucket()
                 self._prepared = True
 
-    def submit_upload(self, data: bytes) -> Submission:
-        """Judge the bytes by decoding them, store the original under its content hash, record and queue it."""
+    def submit_upload(self, data: bytes, name: object = None, callback_url: object = None) -> Submission:
+        """Judge the bytes by decoding them, store the original under its content hash, record and queue it.
+        `name` is the file's own name (a multipart filename), kept to show and to name its downloads."""
+        callback = self._callback(callback_url)
         image_format = judge_image(data, self.settings.max_image_pixels)
         extension, content_type = _STORED_AS[image_format]
         digest = hashlib.sha256(data).hexdigest()
-        image = NewImage.for_upload(digest, upload_key(digest, extension))
+        image = NewImage.for_upload(digest, upload_key(digest, extension), clean_name(name))
         self._prepare()
         known = self.repository.find_by_identity(image.identity)
-        if known is not None and known.status is not Status.FAILED:
-            return self._submission(known, duplicate=True)
-        self.storage.put(image.key, data, content_type)
-        return self._submit([image])[0]
+        if known is None or known.status is Status.FAILED:
+            self.storage.put(image.key, data, content_type)
+        return self._submit([image], callback)[0]
 
-    def submit_url(self, url: object) -> Submission:
+    def submit_url(self, url: object, callback_url: object = None) -> Submission:
         checked = check_submitted_url(url, self.settings)
+        callback = self._callback(callback_url)
         self._prepare()
-        return self._submit([NewImage.for_url(checked)])[0]
+        return self._submit([NewImage.for_url(checked)], callback)[0]
 
-    def submit_urls(self, urls: object) -> list[Submission]:
+    def submit_urls(self, urls: object, callback_url: object = None) -> list[Submission]:
         """All or nothing: every URL is checked before any is recorded. Repeats collapse to one item, in the
         order each URL first appears."""
         checked = self.check_batch(urls)
+        callback = self._callback(callback_url)
         self._prepare()
-        return self._submit([NewImage.for_url(url) for url in checked])
+        return self._submit([NewImage.for_url(url) for url in checked], callback)
+
+    def _callback(self, callback_url: object) -> str | None:
+        return None if callback_url is None else check_callback_url(callback_url, self.settings)
 
     def check_batch(self, urls: object) -> list[str]:
         limit = self.settings.max_batch_urls
@@ -123,8 +133,8 @@ class Ingest:
             raise InvalidBatch(f"{len(invalid)} of {len(urls)} URLs are invalid; nothing was submitted", invalid)
         return list(dict.fromkeys(checked))
 
-    def _submit(self, images: list[NewImage]) -> list[Submission]:
-        results = self.repository.submit_many(images)
+    def _submit(self, images: list[NewImage], callback_url: str | None = None) -> list[Submission]:
+        results = self.repository.submit_many(images, callback_url)
         to_queue = [record for record, created in results if created]
         for done, record in enumerate(to_queue):
             try:

@@ -1,22 +1,32 @@
-"""The status service: GET /api/image-status/<id> and GET /api/image-status?ids=1,2,3."""
+"""The status service: the catalogue's reads, its actions and its live stream.
+
+GET /api/image-status/<id> and ?ids=, GET /api/images (the list), DELETE /api/images/<id>,
+POST /api/images/<id>/reprocess, GET /api/images/<id>/views.zip and /api/images/views.zip?ids=, GET /api/events.
+Served by gunicorn; an open event stream holds a thread (gthread) or a greenlet (gevent, as the image runs it):
+docs/OPERATING.md has how many one process holds.
+"""
 from __future__ import annotations
 
 from flask import Flask
 
+from posecraft.catalogue import Catalogue
 from posecraft.config import Settings
-from posecraft.records import MediaLinks
-from posecraft.repository import ImageRepository
+from posecraft.events import EventHub
 from posecraft.web import init_api, service_settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = service_settings(settings)
     app = Flask(__name__, static_folder=None)
-    repository = ImageRepository.from_settings(settings)
-    app.extensions["repository"] = repository
+    catalogue = Catalogue.from_settings(settings)
     app.extensions["settings"] = settings
-    app.extensions["media_links"] = MediaLinks.from_settings(settings)
-    init_api(app, settings, service="status", checks={"mongodb": repository.ping}, api_keys=repository.api_keys())
+    app.extensions["catalogue"] = catalogue
+    app.extensions["events"] = EventHub.from_settings(settings, catalogue.statuses)
+    init_api(app, settings, service="status", checks={
+        "mongodb": catalogue.repository.ping,
+        "redis": catalogue.queue.ping,
+        "s3": catalogue.storage.ping,
+    }, api_keys=catalogue.repository.api_keys())
 
     from status_service.routes import bp
 

@@ -1,58 +1,106 @@
-"""Handlers: parse the ids, read the records, answer with their status objects."""
+"""Handlers: parse the request, call posecraft.catalogue, shape the answer."""
 from __future__ import annotations
 
-import re
+import select
+import socket
+from urllib.parse import quote
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
-from posecraft.errors import ImageNotFound, MalformedRequest
-from posecraft.records import MediaLinks, status_object
-from posecraft.repository import ImageRepository
+from posecraft.catalogue import Catalogue, ListQuery, parse_id, parse_ids, stem
+from posecraft.errors import MalformedRequest
+from posecraft.events import EventHub, EventStreamBody
 
 bp = Blueprint("status", __name__, url_prefix="/api")
 
-_ID = re.compile(r"[1-9][0-9]{0,17}")
+
+def _catalogue() -> Catalogue:
+    catalogue = current_app.extensions["catalogue"]
+    catalogue.repository.ensure_prepared()  # records of an older schema are rewritten before the first answer
+    return catalogue
 
 
-def _repository() -> ImageRepository:
-    repository = current_app.extensions["repository"]
-    repository.ensure_prepared()  # records of an older schema are rewritten before the first answer
-    return repository
-
-
-def _links() -> MediaLinks:
-    return current_app.extensions["media_links"]
+def _max_ids() -> int:
+    return current_app.extensions["settings"].max_status_ids
 
 
 @bp.get("/image-status/<path:raw_id>")
 def image_status(raw_id: str):
-    image_id = _parse_id(raw_id)
-    record = _repository().get(image_id)
-    if record is None:
-        raise ImageNotFound(f"no image with id {image_id}")
-    return jsonify(status_object(record, _links()))
+    catalogue = _catalogue()
+    return jsonify(catalogue.status(catalogue.get(parse_id(raw_id))))
 
 
 @bp.get("/image-status")
 def image_statuses():
-    limit = current_app.extensions["settings"].max_status_ids
-    raw = request.args.get("ids")
-    if raw is None:
+    if request.args.get("ids") is None:
         raise MalformedRequest("pass the ids to look up as ?ids=1,2,3 (or use /api/image-status/<id>)")
-    parts = [p.strip() for p in raw.split(",") if p.strip()]
-    if not parts:
-        raise MalformedRequest("ids is empty: pass ?ids=1,2,3")
-    ids = list(dict.fromkeys(_parse_id(p) for p in parts))
-    if len(ids) > limit:
-        raise MalformedRequest(f"{len(ids)} ids asked for; at most {limit} in one call")
-    records = _repository().get_many(ids)
-    found = {r.id for r in records}
-    return jsonify({"items": [status_object(r, _links()) for r in records],
-                    "missing": [i for i in ids if i not in found]})
+    ids = parse_ids(request.args["ids"], _max_ids())
+    items = _catalogue().statuses(ids)
+    found = {item["id"] for item in items}
+    return jsonify({"items": items, "missing": [i for i in ids if i not in found]})
 
 
-def _parse_id(raw: str) -> int:
-    if not _ID.fullmatch(raw):
-        shown = raw if len(raw) <= 40 else raw[:40] + "..."
-        raise MalformedRequest(f"an image id is a positive whole number, not {shown!r}")
-    return int(raw)
+@bp.get("/images")
+def images():
+    return jsonify(_catalogue().listing(ListQuery.parse(request.args)))
+
+
+@bp.delete("/images/<raw_id>")
+def delete_image(raw_id: str):
+    _catalogue().delete(parse_id(raw_id))
+    return "", 204
+
+
+@bp.post("/images/<raw_id>/reprocess")
+def reprocess(raw_id: str):
+    image_id = parse_id(raw_id)
+    if request.get_data(cache=False).strip() not in (b"", b"{}"):
+        raise MalformedRequest("reprocess takes no options yet: send no body (or {})")
+    catalogue = _catalogue()
+    return jsonify(catalogue.status(catalogue.reprocess(image_id))), 202
+
+
+@bp.get("/images/<raw_id>/views.zip")
+def views_zip(raw_id: str):
+    catalogue = _catalogue()
+    records = catalogue.with_views([parse_id(raw_id)])
+    return _zip(catalogue.views_zip(records, folders=False), f"{stem(records[0].name)}-views.zip")
+
+
+@bp.get("/images/views.zip")
+def selection_zip():
+    catalogue = _catalogue()
+    records = catalogue.with_views(parse_ids(request.args.get("ids"), _max_ids()))
+    return _zip(catalogue.views_zip(records, folders=True), f"posecraft-{len(records)}-images.zip")
+
+
+def _zip(chunks, filename: str) -> Response:
+    # filename*: a name in any script; filename: its ASCII fallback for old clients.
+    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return Response(chunks, mimetype="application/zip", direct_passthrough=True, headers={
+        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
+        "X-Accel-Buffering": "no",
+    })
+
+
+@bp.get("/events")
+def events():
+    hub: EventHub = current_app.extensions["events"]
+    settings = current_app.extensions["settings"]
+    stream = hub.open()
+    client = request.environ.get("gunicorn.socket")
+    body = EventStreamBody(hub, stream, settings.event_keepalive_seconds, lambda: _closed(client))
+    return Response(body, mimetype="text/event-stream", headers={
+        "Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+def _closed(sock: socket.socket | None) -> bool:
+    """The client hung up: its socket reads as closed (the WSGI app hears of it otherwise only when a write fails,
+    up to a keepalive later)."""
+    if sock is None:
+        return False
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
+        return True

@@ -34,14 +34,18 @@ def test_both_services_are_live_and_ready_when_their_servers_answer(ingest_clien
     assert ingest_client.get("/healthz").get_json() == {"status": "ok"}
     assert ingest_client.get("/readyz").get_json() == {
         "status": "ready", "checks": {"mongodb": "ok", "redis": "ok", "s3": "ok"}}
-    assert status_client.get("/readyz").get_json() == {"status": "ready", "checks": {"mongodb": "ok"}}
+    # The status service serves the catalogue's actions too: it queues (reprocess) and reads S3 (ZIPs, delete).
+    assert status_client.get("/readyz").get_json() == {
+        "status": "ready", "checks": {"mongodb": "ok", "redis": "ok", "s3": "ok"}}
 
 
 def test_both_services_publish_the_openapi_spec_of_the_three_endpoints(ingest_client, status_client, api_settings):
     spec = ingest_client.get("/api/openapi.json").get_json()
 
     assert spec["openapi"].startswith("3.")
-    assert set(spec["paths"]) == {"/api/process", "/api/process-batch", "/api/image-status/{id}", "/api/image-status"}
+    assert set(spec["paths"]) == {"/api/process", "/api/process-batch", "/api/image-status/{id}", "/api/image-status",
+                                  "/api/images", "/api/images/{id}", "/api/images/{id}/reprocess",
+                                  "/api/images/{id}/views.zip", "/api/images/views.zip", "/api/events"}
     batch = spec["components"]["schemas"]["BatchRequest"]["properties"]["imageUrls"]
     assert batch["maxItems"] == api_settings.max_batch_urls
     assert {"202", "400", "413", "415", "422", "503"} <= set(spec["paths"]["/api/process"]["post"]["responses"])

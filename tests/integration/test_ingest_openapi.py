@@ -77,3 +77,20 @@ def test_status_answers_match_the_spec(spec, ingest_client, status_client, recor
     for answer in (status_client.get(f"/api/image-status?ids={image_id},999999"),
                    status_client.get("/api/image-status?ids=x")):
         assert_conforms(spec, "/api/image-status", "get", answer)
+
+
+def test_catalogue_answers_match_the_spec(spec, ingest_client, status_client, records):
+    image_id = ingest_client.post("/api/process", json={"imageUrl": "https://example.com/c.jpg"}).get_json()["id"]
+
+    for answer in (status_client.get("/api/images?limit=1"), status_client.get("/api/images?status=x")):
+        assert_conforms(spec, "/api/images", "get", answer)
+    for answer in (status_client.post(f"/api/images/{image_id}/reprocess"), status_client.post("/api/images/0/reprocess")):
+        assert_conforms(spec, "/api/images/{id}/reprocess", "post", answer)
+    records.mark_failed(image_id, "the URL answered 404")
+    answer = status_client.post(f"/api/images/{image_id}/reprocess")
+    assert answer.status_code == 202
+    assert_conforms(spec, "/api/images/{id}/reprocess", "post", answer)
+    assert_conforms(spec, "/api/images/{id}/views.zip", "get", status_client.get(f"/api/images/{image_id}/views.zip"))
+    assert_conforms(spec, "/api/images/views.zip", "get", status_client.get("/api/images/views.zip?ids=999999"))
+    assert_conforms(spec, "/api/images/{id}", "delete", status_client.delete("/api/images/999999"))
+    assert status_client.delete(f"/api/images/{image_id}").status_code == 204

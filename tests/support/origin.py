@@ -10,6 +10,8 @@ Routes (every request is counted per path in `hits`, so a test can prove a URL w
   /large?bytes=N       N bytes labelled image/jpeg, streamed with no Content-Length
   /trickle?seconds=N   a photo sent in 20 pieces spread over N seconds (each piece well inside a read timeout)
   /gzip-bomb?bytes=N   N zero bytes gzip-compressed (a few KB on the wire), Content-Encoding: gzip
+  POST /hooks/<name>   a webhook receiver: keeps each request (`hook_calls(name)`) and answers the next status of
+                       `answer_hooks(name, [500, 500, 200])` (200 once those are used up)
 """
 from __future__ import annotations
 
@@ -18,15 +20,25 @@ import mimetypes
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass(frozen=True)
+class HookCall:
+    headers: dict[str, str]
+    body: bytes
+    answered: int
 
 
 class LocalOrigin:
     def __init__(self, photos_dir: Path, host: str = "127.0.0.1"):
         self.photos_dir = Path(photos_dir)
         self.hits: Counter[str] = Counter()
+        self._hook_calls: dict[str, list[HookCall]] = {}
+        self._hook_answers: dict[str, list[int]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, 0), _handler_for(self))
         self._server.daemon_threads = True  # a /slow request still sleeping does not hold up the end of the run
@@ -62,6 +74,21 @@ class LocalOrigin:
         with self._lock:
             self.hits[path] += 1
 
+    def answer_hooks(self, name: str, statuses: list[int]) -> None:
+        with self._lock:
+            self._hook_answers[name] = list(statuses)
+
+    def hook_calls(self, name: str) -> list[HookCall]:
+        with self._lock:
+            return list(self._hook_calls.get(name, []))
+
+    def _hook(self, name: str, headers: dict[str, str], body: bytes) -> int:
+        with self._lock:
+            answers = self._hook_answers.get(name) or []
+            status = answers.pop(0) if answers else 200
+            self._hook_calls.setdefault(name, []).append(HookCall(headers, body, status))
+            return status
+
 
 def _handler_for(origin: LocalOrigin) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
@@ -69,6 +96,15 @@ def _handler_for(origin: LocalOrigin) -> type[BaseHTTPRequestHandler]:
 
         def do_HEAD(self):
             self.do_GET()
+
+        def do_POST(self):
+            url = urlsplit(self.path)
+            origin._record(url.path)
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if not url.path.startswith("/hooks/"):
+                return self._send(404, b"not found\n", "text/plain")
+            status = origin._hook(url.path.removeprefix("/hooks/"), dict(self.headers.items()), body)
+            self._send(status, f"status {status}\n".encode(), "text/plain")
 
         def do_GET(self):
             url = urlsplit(self.path)

@@ -3,7 +3,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from posecraft.records import MediaLinks, Record, Shot, Skipped, Source, Status, migrate_document, status_object
+from posecraft.records import (
+    MediaLinks,
+    Record,
+    Shot,
+    Skipped,
+    Source,
+    Status,
+    clean_name,
+    migrate_document,
+    name_from_url,
+    status_object,
+)
 
 NOW = datetime(2026, 12, 1, 9, 30, 15, 123000, tzinfo=UTC)
 LINKS = MediaLinks("https://posecraft.example/media/", "posecraft")
@@ -21,7 +32,7 @@ def test_a_record_survives_its_document_unchanged():
     record = processed_upload()
 
     assert Record.from_doc(record.to_doc()) == record
-    assert record.to_doc()["schema"] == 2
+    assert record.to_doc()["schema"] == 3
 
 
 def test_the_status_object_names_urls_under_the_public_base_and_keeps_every_view_attribute():
@@ -70,3 +81,45 @@ def test_a_schema_1_shot_of_an_s3_address_without_the_bucket_in_the_path_still_g
     assert new is not None
     assert new["identity"] == "https://shop.example/b.jpg"
     assert new["shots"][0]["key"] == "views/2/zoom.webp"
+
+
+def test_a_schema_1_record_gets_the_last_path_segment_of_its_url_or_upload_and_its_id_as_name():
+    url = {"_id": 4, "url": "https://shop.example/looks/Look%2012.JPG?w=800", "source": "url", "key": None,
+           "status": "pending", "shots": [], "createdAt": NOW, "updatedAt": NOW}
+    upload = {"_id": 5, "url": "http://127.0.0.1:8080/media/posecraft/uploads/" + "d1" * 32 + ".png",
+              "source": "upload", "key": "uploads/" + "d1" * 32 + ".png", "status": "pending", "shots": [],
+              "createdAt": NOW, "updatedAt": NOW}
+
+    assert Record.from_doc(migrate_document(url, "posecraft")).name == "Look 12.JPG"
+    assert Record.from_doc(migrate_document(upload, "posecraft")).name == "upload-5.png"
+
+
+def test_a_schema_2_record_gains_its_name_and_nothing_else_changes():
+    doc = processed_upload().to_doc()
+    del doc["name"], doc["callbacks"]
+    doc["schema"] = 2
+
+    migrated = migrate_document(doc, "posecraft")
+
+    assert migrated is not None
+    assert {k: v for k, v in migrated.items() if k not in ("name", "callbacks", "schema")} == {
+        k: v for k, v in doc.items() if k != "schema"}
+    assert (migrated["name"], migrated["callbacks"], migrated["schema"]) == ("upload-7.jpg", [], 3)
+
+
+def test_every_status_object_names_its_image():
+    named = Record.new(8, "sha256:" + "ee" * 32, Source.UPLOAD, NOW, key="uploads/" + "ee" * 32 + ".webp",
+                       name="front.webp")
+    unnamed = Record.new(9, "sha256:" + "ef" * 32, Source.UPLOAD, NOW, key="uploads/" + "ef" * 32 + ".webp")
+    pasted = Record.new(10, "https://shop.example/a/b/", Source.URL, NOW, url="https://shop.example/a/b/")
+
+    assert [status_object(r, LINKS)["name"] for r in (named, unnamed, pasted)] == ["front.webp", "upload-9.webp", "b"]
+
+
+def test_a_file_name_keeps_only_its_last_part_and_no_control_characters():
+    assert clean_name("C:\\fakepath\\look 01.jpg") == "look 01.jpg"
+    assert clean_name("../../etc/passwd") == "passwd"
+    assert clean_name("front\x00\n.jpg") == "front.jpg"
+    assert clean_name("   ") is None and clean_name(None) is None
+    assert len(clean_name("a" * 500) or "") == 200
+    assert name_from_url("https://shop.example/") == "shop.example"

@@ -1,31 +1,95 @@
 // The page against a scripted API: what the user sees for each answer the server can give.
 import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
-import { POLL_INTERVAL_MS } from "./useImages";
+import { POLL_INTERVAL_MS } from "./useCatalogue";
 import { processed, record } from "./test/records";
+import type { ImageRecord } from "./types";
 
 type Answer = { status: number; body: unknown } | "network-failure";
-type Route = (url: URL, init?: RequestInit) => Answer;
+type Route = (url: URL, init?: RequestInit) => Answer | undefined;
 
-function serve(route: Route) {
+const page = (items: ImageRecord[], next: string | null = null, counts = countsOf(items)) => ({ status: 200, body: { items, next, counts } });
+
+function countsOf(items: ImageRecord[]) {
+  const counts = { pending: 0, processed: 0, failed: 0 };
+  for (const item of items) counts[item.status] += 1;
+  return counts;
+}
+
+/** The catalogue is empty and the status service knows no id, unless `route` answers otherwise. */
+function serve(route: Route = () => undefined) {
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const answer = route(new URL(String(input), "http://page.test"), init);
+    const url = new URL(String(input), "http://page.test");
+    const answer =
+      route(url, init) ??
+      (url.pathname === "/api/images" ? page([]) : url.pathname === "/api/image-status" ? { status: 200, body: { items: [], missing: [] } } : { status: 404, body: { error: "not found" } });
     if (answer === "network-failure") throw new TypeError("Failed to fetch");
-    return new Response(JSON.stringify(answer.body), { status: answer.status, headers: { "Content-Type": "application/json" } });
+    return new Response(answer.status === 204 ? null : JSON.stringify(answer.body), { status: answer.status, headers: { "Content-Type": "application/json" } });
   });
   vi.stubGlobal("fetch", fetchMock);
   return fetchMock;
 }
 
+/** The browser's EventSource, driven by the test: open(), emit(data), fail(closed). */
+class FakeEventSource {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
+  static instances: FakeEventSource[] = [];
+  readyState = FakeEventSource.CONNECTING;
+  onopen: ((event: Event) => void) | null = null;
+  onerror: ((event: Event) => void) | null = null;
+  private listeners: Array<(event: MessageEvent) => void> = [];
+
+  constructor(readonly url: string) {
+    FakeEventSource.instances.push(this);
+  }
+
+  addEventListener(type: string, listener: (event: MessageEvent) => void) {
+    if (type === "image") this.listeners.push(listener);
+  }
+
+  close() {
+    this.readyState = FakeEventSource.CLOSED;
+  }
+
+  open() {
+    act(() => {
+      this.readyState = FakeEventSource.OPEN;
+      this.onopen?.(new Event("open"));
+    });
+  }
+
+  emit(data: unknown) {
+    act(() => this.listeners.forEach((listener) => listener(new MessageEvent("image", { data: JSON.stringify(data) }))));
+  }
+
+  fail(closed: boolean) {
+    act(() => {
+      this.readyState = closed ? FakeEventSource.CLOSED : FakeEventSource.CONNECTING;
+      this.onerror?.(new Event("error"));
+    });
+  }
+}
+
+const stream = () => FakeEventSource.instances[FakeEventSource.instances.length - 1];
+
 const calls = (fetchMock: ReturnType<typeof serve>, path: string) =>
   fetchMock.mock.calls.filter(([input]) => new URL(String(input), "http://page.test").pathname === path);
+
+const shownIds = () => screen.queryAllByText(/^#\d+$/).map((element) => element.textContent);
 
 async function pasteAndSend(text: string) {
   await userEvent.type(screen.getByLabelText("Image URLs"), text);
   await userEvent.click(screen.getByRole("button", { name: "Process URLs" }));
 }
+
+beforeEach(() => {
+  FakeEventSource.instances = [];
+  vi.stubGlobal("EventSource", FakeEventSource);
+});
 
 afterEach(() => {
   vi.useRealTimers();
@@ -34,7 +98,7 @@ afterEach(() => {
 
 describe("sending URLs", () => {
   it("sends nothing and names each bad entry when one is not an http(s) URL", async () => {
-    const fetchMock = serve(() => ({ status: 500, body: {} }));
+    const fetchMock = serve((url) => (url.pathname === "/api/process-batch" ? { status: 500, body: {} } : undefined));
     render(<App />);
     await pasteAndSend("https://a.test/1.jpg{enter}www.example.com/2.jpg");
     const alert = await screen.findByRole("alert");
@@ -45,10 +109,14 @@ describe("sending URLs", () => {
   });
 
   it("shows the server's reason for each refused URL", async () => {
-    serve(() => ({
-      status: 400,
-      body: { error: "1 of 2 URLs cannot be used", invalid: [{ url: "http://127.0.0.1/x.jpg", reason: "points to a loopback address" }] },
-    }));
+    serve((url) =>
+      url.pathname === "/api/process-batch"
+        ? {
+            status: 400,
+            body: { error: "1 of 2 URLs cannot be used", invalid: [{ url: "http://127.0.0.1/x.jpg", reason: "points to a loopback address" }] },
+          }
+        : undefined,
+    );
     render(<App />);
     await pasteAndSend("https://a.test/1.jpg http://127.0.0.1/x.jpg");
     const alert = await screen.findByRole("alert");
@@ -57,53 +125,56 @@ describe("sending URLs", () => {
   });
 
   it("says the server could not be reached on a network failure and keeps the text", async () => {
-    serve(() => "network-failure");
+    serve((url) => (url.pathname === "/api/process-batch" ? "network-failure" : undefined));
     render(<App />);
     await pasteAndSend("https://a.test/1.jpg");
     expect(await screen.findByRole("alert")).toHaveTextContent("The URLs were not sent: could not reach the server");
     expect(screen.getByLabelText("Image URLs")).toHaveValue("https://a.test/1.jpg");
   });
 
-  it("adds a pending row per accepted URL, clears the box and polls until they are done", async () => {
-    let polls = 0;
+  it("adds a pending row per accepted URL, clears the box and turns it processed from the live stream, without polling", async () => {
     const fetchMock = serve((url) => {
       if (url.pathname === "/api/process-batch") {
         return { status: 202, body: { items: [{ id: 21, url: "https://a.test/1.jpg", status: "pending", duplicate: false }] } };
       }
-      if (url.pathname !== "/api/image-status") return { status: 404, body: { error: "not found" } };
-      polls += 1;
-      return { status: 200, body: { items: [polls < 2 ? record({ id: 21 }) : processed(21)] } };
+      if (url.pathname === "/api/image-status") return { status: 200, body: { items: [record({ id: 21, name: "1.jpg", url: "https://a.test/1.jpg" })] } };
+      return undefined;
     });
     render(<App />);
+    stream().open();
     await pasteAndSend("https://a.test/1.jpg");
     expect(await screen.findByRole("status")).toHaveTextContent("1 URL queued");
     expect(screen.getByLabelText("Image URLs")).toHaveValue("");
-    const row = screen.getByText("#21").closest("tr")!;
+    const row = (await screen.findByText("#21")).closest("tr")!;
     await within(row).findByText("Pending");
-    await within(row).findByText("Processed", {}, { timeout: POLL_INTERVAL_MS + 2000 });
-    expect(within(row).getAllByRole("button", { name: /(View|On White) of image #21 full size/ })).toHaveLength(6);
-    const statusCalls = calls(fetchMock, "/api/image-status");
-    expect(new URL(String(statusCalls[0][0]), "http://page.test").searchParams.get("ids")).toBe("21");
-    // Nothing pending: no more requests.
-    await act(() => new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS + 500)));
-    expect(calls(fetchMock, "/api/image-status")).toHaveLength(statusCalls.length);
-    expect(JSON.parse(localStorage.getItem("posecraft.imageIds")!)).toEqual([21]);
+    expect(within(row).getByText("1.jpg")).toBeInTheDocument();
+    stream().emit(processed(21, { name: "1.jpg" }));
+    await within(row).findByText("Processed");
+    expect(within(row).getAllByRole("button", { name: /View of image #21 full size/ })).toHaveLength(5);
+    // One read of the accepted id; nothing polled while the stream is live.
+    await act(() => new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS + 300)));
+    expect(calls(fetchMock, "/api/image-status")).toHaveLength(1);
+    expect(localStorage.length).toBe(0);
   }, 10_000);
 
   it("marks the existing row when a URL was already submitted", async () => {
-    localStorage.setItem("posecraft.imageIds", "[30]");
     serve((url) =>
       url.pathname === "/api/process-batch"
         ? { status: 202, body: { items: [{ id: 30, url: "https://cdn.example.com/look-30.jpg", status: "processed", duplicate: true }] } }
-        : { status: 200, body: { items: [processed(30)] } },
+        : url.pathname === "/api/images"
+          ? page([processed(30)])
+          : url.pathname === "/api/image-status"
+            ? { status: 200, body: { items: [processed(30)] } }
+            : undefined,
     );
     render(<App />);
     const row = (await screen.findByText("#30")).closest("tr")!;
     await within(row).findByText("Processed");
     await pasteAndSend("https://cdn.example.com/look-30.jpg");
     expect(await screen.findByRole("status")).toHaveTextContent("1 URL queued; 1 was already submitted");
-    expect(screen.getAllByText(/^#\d+$/)).toHaveLength(1);
+    expect(shownIds()).toEqual(["#30"]);
     expect(within(row).getByText("resubmitted")).toBeInTheDocument();
+    expect(screen.getByLabelText("Show")).toHaveDisplayValue("All (1)");
   });
 });
 
@@ -112,7 +183,9 @@ describe("uploading photos", () => {
     const fetchMock = serve((url) =>
       url.pathname === "/api/process"
         ? { status: 202, body: { id: 40, url: "/media/posecraft/uploads/40.jpg", status: "pending", duplicate: false } }
-        : { status: 200, body: { items: [record({ id: 40, url: "/media/posecraft/uploads/40.jpg" })] } },
+        : url.pathname === "/api/image-status"
+          ? { status: 200, body: { items: [record({ id: 40, name: "look.jpg", url: "/media/posecraft/uploads/40.jpg" })] } }
+          : undefined,
     );
     render(<App />);
     const photo = new File([new Uint8Array(100)], "look.jpg", { type: "image/jpeg" });
@@ -131,7 +204,7 @@ describe("uploading photos", () => {
     const fetchMock = serve((url) =>
       url.pathname === "/api/process"
         ? { status: 202, body: { id: nextId++, url: `/media/posecraft/uploads/${nextId}.jpg`, status: "pending", duplicate: false } }
-        : { status: 200, body: { items: [] } },
+        : undefined,
     );
     const { container } = render(<App />);
     const page = container.querySelector(".app")!;
@@ -146,7 +219,7 @@ describe("uploading photos", () => {
   });
 
   it("shows the server's reason when it refuses the bytes", async () => {
-    serve(() => ({ status: 422, body: { error: "the file is not a supported image (JPEG, PNG, WebP)" } }));
+    serve((url) => (url.pathname === "/api/process" ? { status: 422, body: { error: "the file is not a supported image (JPEG, PNG, WebP)" } } : undefined));
     render(<App />);
     await userEvent.upload(screen.getByLabelText("Choose photos…"), new File(["not really"], "fake.jpg", { type: "image/jpeg" }));
     expect(await screen.findByRole("alert")).toHaveTextContent(
@@ -155,9 +228,7 @@ describe("uploading photos", () => {
   });
 
   it("refuses a photo over the limit the server states without sending it", async () => {
-    const fetchMock = serve((url) =>
-      url.pathname === "/api/openapi.json" ? { status: 200, body: { "x-limits": { maxUploadBytes: 1000 } } } : { status: 500, body: {} },
-    );
+    const fetchMock = serve((url) => (url.pathname === "/api/openapi.json" ? { status: 200, body: { "x-limits": { maxUploadBytes: 1000 } } } : undefined));
     render(<App />);
     expect(await screen.findByText(/up to 1000 B each/)).toBeInTheDocument();
     await userEvent.upload(screen.getByLabelText("Choose photos…"), new File([new Uint8Array(2048)], "big.jpg", { type: "image/jpeg" }));
@@ -166,50 +237,154 @@ describe("uploading photos", () => {
   });
 });
 
-describe("after a reload", () => {
-  it("rebuilds the rows from the stored ids in one request and forgets ids the server does not know", async () => {
-    localStorage.setItem("posecraft.imageIds", "[3,2,1]");
-    const fetchMock = serve(() => ({
-      status: 200,
-      body: { items: [processed(3), record({ id: 1, status: "failed", error: "the URL answered 404 Not Found" })] },
-    }));
+describe("the shared catalogue", () => {
+  it("lists what the server has, newest first, with the counts in the status filter, and loads more on demand", async () => {
+    const fetchMock = serve((url) =>
+      url.pathname !== "/api/images"
+        ? undefined
+        : url.searchParams.get("cursor") === "7"
+          ? page([record({ id: 5 }), record({ id: 2, status: "failed", error: "the URL answered 404 Not Found" })], null, { pending: 2, processed: 1, failed: 1 })
+          : page([processed(9), record({ id: 7 })], "7", { pending: 2, processed: 1, failed: 1 }),
+    );
     render(<App />);
-    expect(await screen.findByText("the URL answered 404 Not Found")).toBeInTheDocument();
-    expect(screen.getAllByText(/^#\d+$/).map((element) => element.textContent)).toEqual(["#3", "#1"]);
-    expect(calls(fetchMock, "/api/image-status")).toHaveLength(1);
-    await waitFor(() => expect(JSON.parse(localStorage.getItem("posecraft.imageIds")!)).toEqual([3, 1]));
+    await waitFor(() => expect(shownIds()).toEqual(["#9", "#7"]));
+    expect(screen.getByLabelText("Show")).toHaveDisplayValue("All (4)");
+    expect(within(screen.getByLabelText("Show")).getByRole("option", { name: "Failed (1)" })).toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Load more" }));
+    await waitFor(() => expect(shownIds()).toEqual(["#9", "#7", "#5", "#2"]));
+    expect(screen.getByText("the URL answered 404 Not Found")).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: "Load more" })).toBeNull();
+    expect(new URL(String(calls(fetchMock, "/api/images")[0][0]), "http://page.test").searchParams.get("limit")).toBe("50");
   });
 
-  it("says so when the table cannot be refreshed", async () => {
-    localStorage.setItem("posecraft.imageIds", "[5]");
-    serve(() => ({ status: 503, body: { error: "the database is not reachable" } }));
-    render(<App />);
-    expect(await screen.findByRole("alert")).toHaveTextContent(
-      "Could not refresh the table: the database is not reachable (HTTP 503). Still trying.",
+  it("asks the server for one status, and for what the search box says", async () => {
+    const fetchMock = serve((url) =>
+      url.pathname !== "/api/images"
+        ? undefined
+        : url.searchParams.get("status") === "failed"
+          ? page([record({ id: 3, status: "failed", error: "x" })])
+          : url.searchParams.get("q") === "Dress"
+            ? page([record({ id: 4, name: "red-dress.jpg" })])
+            : page([processed(1), record({ id: 3, status: "failed", error: "x" }), record({ id: 4, name: "red-dress.jpg" })]),
     );
+    render(<App />);
+    await waitFor(() => expect(shownIds()).toEqual(["#4", "#3", "#1"]));
+    await userEvent.selectOptions(screen.getByLabelText("Show"), "failed");
+    await waitFor(() => expect(shownIds()).toEqual(["#3"]));
+    await userEvent.selectOptions(screen.getByLabelText("Show"), "");
+    await userEvent.type(screen.getByLabelText("Search"), "Dress");
+    await waitFor(() => expect(shownIds()).toEqual(["#4"]));
+    const asked = calls(fetchMock, "/api/images").map(([input]) => new URL(String(input), "http://page.test").searchParams);
+    expect(asked.some((params) => params.get("status") === "failed")).toBe(true);
+    // One request for the whole word: the box waits until typing pauses.
+    expect(asked.filter((params) => params.has("q")).map((params) => params.get("q"))).toEqual(["Dress"]);
+  });
+
+  it("adds an image another user submitted, changes it and removes it as the stream says", async () => {
+    serve((url) => (url.pathname === "/api/images" ? page([processed(3)]) : undefined));
+    render(<App />);
+    await waitFor(() => expect(shownIds()).toEqual(["#3"]));
+    stream().open();
+    stream().emit(record({ id: 8, name: "colleague.jpg" }));
+    await waitFor(() => expect(shownIds()).toEqual(["#8", "#3"]));
+    expect(screen.getByLabelText("Show")).toHaveDisplayValue("All (2)");
+    stream().emit(record({ id: 8, name: "colleague.jpg", status: "failed", error: "no person found in the image" }));
+    expect(await screen.findByText("no person found in the image")).toBeInTheDocument();
+    expect(within(screen.getByLabelText("Show")).getByRole("option", { name: "Failed (1)" })).toBeInTheDocument();
+    stream().emit({ id: 3, deleted: true });
+    await waitFor(() => expect(shownIds()).toEqual(["#8"]));
+    expect(screen.getByLabelText("Show")).toHaveDisplayValue("All (1)");
+  });
+
+  it("says it is reconnecting while the stream is down, polls the pending rows, and reads the list again once back", async () => {
+    let listed = 0;
+    const fetchMock = serve((url) => {
+      if (url.pathname === "/api/images") return (listed += 1) === 1 ? page([record({ id: 6 })]) : page([processed(6), record({ id: 11 })]);
+      if (url.pathname === "/api/image-status") return { status: 200, body: { items: [processed(6)], missing: [] } };
+      return undefined;
+    });
+    render(<App />);
+    stream().open();
+    const row = (await screen.findByText("#6")).closest("tr")!;
+    expect(screen.getByText("Live")).toBeInTheDocument();
+    stream().fail(true);
+    expect(screen.getByText(/Reconnecting…/)).toBeInTheDocument();
+    await within(row).findByText("Processed", {}, { timeout: POLL_INTERVAL_MS + 2000 });
+    expect(new URL(String(calls(fetchMock, "/api/image-status")[0][0]), "http://page.test").searchParams.get("ids")).toBe("6");
+    // A refused stream is opened again by the page; once it is open the list is read again (events may be lost).
+    await waitFor(() => expect(FakeEventSource.instances).toHaveLength(2), { timeout: 3000 });
+    stream().open();
+    await waitFor(() => expect(shownIds()).toEqual(["#11", "#6"]));
+    expect(screen.getByText("Live")).toBeInTheDocument();
+  }, 10_000);
+
+  it("says so when the catalogue cannot be loaded", async () => {
+    serve((url) => (url.pathname === "/api/images" ? { status: 503, body: { error: "MongoDB is unavailable: ServerSelectionTimeoutError" } } : undefined));
+    render(<App />);
+    expect(await screen.findByRole("alert")).toHaveTextContent("Could not load the catalogue: MongoDB is unavailable: ServerSelectionTimeoutError (HTTP 503)");
   });
 });
 
-describe("when the server comes back", () => {
-  it("keeps trying after a failed refresh and fills the table once it answers", async () => {
-    localStorage.setItem("posecraft.imageIds", "[6]");
-    let statusCalls = 0;
+describe("a row's actions", () => {
+  it("deletes an image after a confirm dialog that names it", async () => {
+    const fetchMock = serve((url, init) =>
+      url.pathname === "/api/images" ? page([processed(4, { name: "front.jpg" }), processed(3)]) : url.pathname === "/api/images/4" && init?.method === "DELETE" ? { status: 204, body: null } : undefined,
+    );
+    render(<App />);
+    await waitFor(() => expect(shownIds()).toEqual(["#4", "#3"]));
+    await userEvent.click(screen.getByRole("button", { name: "Delete front.jpg" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete front.jpg?" });
+    expect(dialog).toHaveTextContent("Image #4, its views and its uploaded original are removed for everyone on the team.");
+    expect(within(dialog).getByRole("button", { name: "Cancel" })).toHaveFocus();
+    await userEvent.keyboard("{Escape}");
+    expect(screen.queryByRole("alertdialog")).toBeNull();
+    expect(calls(fetchMock, "/api/images/4")).toHaveLength(0);
+    await userEvent.click(screen.getByRole("button", { name: "Delete front.jpg" }));
+    await userEvent.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+    await waitFor(() => expect(shownIds()).toEqual(["#3"]));
+    expect(await screen.findByRole("status")).toHaveTextContent("front.jpg was deleted");
+    expect(calls(fetchMock, "/api/images/4")[0][1]?.method).toBe("DELETE");
+  });
+
+  it("processes an image again and shows it pending; a refusal shows the server's reason", async () => {
+    let tries = 0;
     serve((url) => {
-      if (url.pathname !== "/api/image-status") return { status: 404, body: { error: "not found" } };
-      statusCalls += 1;
-      return statusCalls === 1 ? "network-failure" : { status: 200, body: { items: [processed(6)] } };
+      if (url.pathname === "/api/images") return page([processed(5, { name: "look.jpg" })]);
+      if (url.pathname === "/api/images/5/reprocess") {
+        tries += 1;
+        return tries === 1 ? { status: 202, body: record({ id: 5, name: "look.jpg" }) } : { status: 409, body: { error: "image 5 is pending" } };
+      }
+      return undefined;
     });
     render(<App />);
-    expect(await screen.findByRole("alert")).toHaveTextContent("Could not refresh the table: could not reach the server");
-    expect(await screen.findByText("Processed", {}, { timeout: POLL_INTERVAL_MS + 2000 })).toBeInTheDocument();
-    expect(statusCalls).toBe(2);
+    const row = (await screen.findByText("#5")).closest("tr")!;
+    await userEvent.click(within(row).getByRole("button", { name: "Process look.jpg again" }));
+    await within(row).findByText("Pending");
+    expect(screen.getByRole("status")).toHaveTextContent("look.jpg is queued to be processed again");
+    expect(within(row).getByRole("button", { name: "Process look.jpg again" })).toBeDisabled();
+    stream().emit(processed(5, { name: "look.jpg" }));
+    await within(row).findByText("Processed");
+    await userEvent.click(within(row).getByRole("button", { name: "Process look.jpg again" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("look.jpg was not queued again: image 5 is pending (HTTP 409)");
+  });
+
+  it("downloads the selected rows' views as one ZIP", async () => {
+    serve((url) => (url.pathname === "/api/images" ? page([processed(9, { name: "a.jpg" }), processed(8, { name: "b.jpg" }), processed(7, { name: "c.jpg" })]) : undefined));
+    render(<App />);
+    await waitFor(() => expect(shownIds()).toEqual(["#9", "#8", "#7"]));
+    expect(screen.queryByRole("link", { name: /^Download \d+ as ZIP$/ })).toBeNull();
+    await userEvent.click(screen.getByRole("checkbox", { name: "Select a.jpg" }));
+    await userEvent.click(screen.getByRole("checkbox", { name: "Select c.jpg" }));
+    const zip = screen.getByRole("link", { name: "Download 2 as ZIP" });
+    expect(zip).toHaveAttribute("href", "/api/images/views.zip?ids=9,7");
+    await userEvent.click(screen.getByRole("button", { name: "Clear selection" }));
+    expect(screen.queryByRole("link", { name: /Download \d+ as ZIP/ })).toBeNull();
   });
 });
 
 describe("the lightbox", () => {
   it("shows a view full size with its label, pixel size and a download link, keeps Tab inside, and Esc closes it", async () => {
-    localStorage.setItem("posecraft.imageIds", "[8]");
-    serve(() => ({ status: 200, body: { items: [processed(8)] } }));
+    serve((url) => (url.pathname === "/api/images" ? page([processed(8)]) : undefined));
     render(<App />);
     const thumb = await screen.findByRole("button", { name: "Open Length View of image #8 full size" });
     await userEvent.click(thumb);

@@ -1,20 +1,25 @@
-import { useCallback, useEffect, useState, type DragEvent } from "react";
-import { fetchLimits, submitUrls, uploadImage } from "./api";
+import { useCallback, useEffect, useMemo, useState, type DragEvent } from "react";
+import { deleteImage, fetchLimits, reprocessImage, submitUrls, uploadImage } from "./api";
 import { DEFAULT_MAX_UPLOAD_BYTES, fileProblem } from "./files";
 import {
+  actionFailedNotice,
   batchAcceptedNotice,
   batchFailedNotice,
+  deletedNotice,
   describeError,
   invalidUrlsNotice,
-  refreshFailedNotice,
+  listFailedNotice,
+  reprocessNotice,
   uploadNotice,
   type Notice,
 } from "./messages";
 import { NO_OPTIONS, type OutputOptions } from "./presets";
 import { parseUrlList } from "./urls";
-import { useImages } from "./useImages";
+import { useCatalogue, type Filter, type ImageRow } from "./useCatalogue";
 import type { Accepted } from "./types";
-import { ImageTable } from "./components/ImageTable";
+import { CatalogueToolbar } from "./components/CatalogueToolbar";
+import { ConfirmDialog } from "./components/ConfirmDialog";
+import { ImageTable, type RowActions } from "./components/ImageTable";
 import { Lightbox, type OpenImage } from "./components/Lightbox";
 import { OutputOptionsPanel } from "./components/OutputOptionsPanel";
 import { Snackbar } from "./components/Snackbar";
@@ -46,10 +51,59 @@ export function App() {
   const [uploading, setUploading] = useState(0);
   const [dragging, setDragging] = useState(false);
   const [options, setOptions] = useState<OutputOptions>(NO_OPTIONS);
-  const { rows, addAccepted } = useImages(useCallback((error: unknown) => setNotice(refreshFailedNotice(error)), []));
+  const [filter, setFilter] = useState<Filter>({ status: "", q: "" });
+  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
+  const [deleting, setDeleting] = useState<ImageRow | null>(null);
+  const catalogue = useCatalogue(
+    filter,
+    useCallback((error: unknown) => setNotice(listFailedNotice(error)), []),
+  );
+  const { rows, addAccepted, apply } = catalogue;
 
   const closeNotice = useCallback(() => setNotice(null), []);
   const closeLightbox = useCallback(() => setOpened(null), []);
+  const cancelDelete = useCallback(() => setDeleting(null), []);
+
+  // A selected row that left the list (deleted, filtered out) leaves the selection.
+  const shownIds = rows.map((row) => row.id).join(",");
+  useEffect(() => {
+    const shown = new Set(shownIds.split(",").map(Number));
+    setSelected((current) => ([...current].every((id) => shown.has(id)) ? current : new Set([...current].filter((id) => shown.has(id)))));
+  }, [shownIds]);
+
+  const actions = useMemo<RowActions>(
+    () => ({
+      onOpen: setOpened,
+      onSelect: (id, on) =>
+        setSelected((current) => {
+          const next = new Set(current);
+          if (on) next.add(id);
+          else next.delete(id);
+          return next;
+        }),
+      onDelete: setDeleting,
+      onReprocess: async (row) => {
+        try {
+          apply(await reprocessImage(row.id));
+          setNotice(reprocessNotice(row));
+        } catch (error) {
+          setNotice(actionFailedNotice(`${row.name || `Image #${row.id}`} was not queued again`, error));
+        }
+      },
+    }),
+    [apply],
+  );
+
+  async function confirmDelete(row: ImageRow) {
+    setDeleting(null);
+    try {
+      await deleteImage(row.id);
+      apply({ id: row.id, deleted: true });
+      setNotice(deletedNotice(row));
+    } catch (error) {
+      setNotice(actionFailedNotice(`${row.name || `Image #${row.id}`} was not deleted`, error));
+    }
+  }
 
   async function uploadFiles(files: File[]) {
     if (files.length === 0) return;
@@ -119,8 +173,32 @@ export function App() {
           <UrlForm onSubmit={sendUrls} />
           <OutputOptionsPanel options={options} onChange={setOptions} />
         </div>
-        <ImageTable rows={rows} onOpen={setOpened} />
+        <section className="table-section" aria-labelledby="images-heading" data-loading={catalogue.loading}>
+          <CatalogueToolbar
+            filter={filter}
+            counts={catalogue.counts}
+            live={catalogue.live}
+            selected={[...selected]}
+            onFilter={setFilter}
+            onClearSelection={() => setSelected(new Set())}
+          />
+          <ImageTable rows={rows} selected={selected} actions={actions} />
+          {catalogue.hasMore && (
+            <button type="button" className="button load-more" disabled={catalogue.loading} onClick={() => void catalogue.loadMore()}>
+              {catalogue.loading ? "Loading…" : "Load more"}
+            </button>
+          )}
+        </section>
       </main>
+      {deleting && (
+        <ConfirmDialog
+          title={`Delete ${deleting.name || `image #${deleting.id}`}?`}
+          text={`Image #${deleting.id}, its views and its uploaded original are removed for everyone on the team. This cannot be undone.`}
+          confirm="Delete"
+          onConfirm={() => void confirmDelete(deleting)}
+          onCancel={cancelDelete}
+        />
+      )}
       {dragging && (
         <div className="drop-overlay" aria-hidden="true">
           Drop photos to upload

@@ -1,11 +1,17 @@
 import { NO_OPTIONS, type OutputOptions } from "./presets";
-import type { Accepted, ImageRecord, InvalidEntry } from "./types";
+import type { Accepted, CataloguePage, ImageRecord, InvalidEntry, Status } from "./types";
 
 // Same origin as the page (nginx proxies /api/); VITE_API_BASE points elsewhere for development.
 const API_BASE = (import.meta.env.VITE_API_BASE ?? "").replace(/\/$/, "");
 
 /** The status service's cap on ids per request (MAX_STATUS_IDS); longer lists go in several requests. */
-const MAX_IDS_PER_REQUEST = 200;
+export const MAX_IDS_PER_REQUEST = 200;
+
+/** Rows asked for per page of the catalogue. */
+export const PAGE_SIZE = 50;
+
+/** The live stream of catalogue changes (server-sent events). */
+export const EVENTS_URL = `${API_BASE}/api/events`;
 
 /** The server answered with an error; `reason` is its own words, `invalid` its per-URL reasons. */
 export class ApiError extends Error {
@@ -36,6 +42,10 @@ const BARE_STATUS_REASONS: Record<number, string> = {
 };
 
 async function request<T>(path: string, init?: RequestInit): Promise<T> {
+  return (await send(path, init)) as T;
+}
+
+async function send(path: string, init?: RequestInit): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(`${API_BASE}${path}`, { ...init, headers: { Accept: "application/json", ...init?.headers } });
@@ -51,7 +61,7 @@ async function request<T>(path: string, init?: RequestInit): Promise<T> {
         : (BARE_STATUS_REASONS[response.status] ?? `the server answered HTTP ${response.status}`);
     throw new ApiError(response.status, reason, Array.isArray(invalid) ? (invalid as InvalidEntry[]) : []);
   }
-  return body as T;
+  return body;
 }
 
 /** The fields a submission carries for its output options; none for what is left to the server. */
@@ -92,3 +102,33 @@ export async function fetchLimits(): Promise<{ maxUploadBytes?: number }> {
   const maxUploadBytes = spec["x-limits"]?.maxUploadBytes;
   return typeof maxUploadBytes === "number" && maxUploadBytes > 0 ? { maxUploadBytes } : {};
 }
+
+export interface CatalogueQuery {
+  status?: Status;
+  q?: string;
+  cursor?: string | null;
+  limit?: number;
+}
+
+/** A page of the shared catalogue, newest first, with the counts per status of what `q` matches. */
+export function fetchCatalogue({ status, q, cursor, limit = PAGE_SIZE }: CatalogueQuery): Promise<CataloguePage> {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (status) params.set("status", status);
+  if (q) params.set("q", q);
+  if (cursor) params.set("cursor", cursor);
+  return request<CataloguePage>(`/api/images?${params}`);
+}
+
+/** Removes the image for everyone: its record, views and uploaded original. */
+export async function deleteImage(id: number): Promise<void> {
+  await send(`/api/images/${id}`, { method: "DELETE" });
+}
+
+/** Queues a processed or failed image again; answers its status object, now pending. */
+export function reprocessImage(id: number): Promise<ImageRecord> {
+  return request<ImageRecord>(`/api/images/${id}/reprocess`, { method: "POST" });
+}
+
+export const viewsZipUrl = (id: number) => `${API_BASE}/api/images/${id}/views.zip`;
+
+export const selectionZipUrl = (ids: number[]) => `${API_BASE}/api/images/views.zip?ids=${ids.join(",")}`;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, NetworkError } from "./api";
-import { batchAcceptedNotice, batchFailedNotice, invalidUrlsNotice, refreshFailedNotice, uploadNotice } from "./messages";
+import { actionFailedNotice, batchAcceptedNotice, batchFailedNotice, invalidUrlsNotice, listFailedNotice, uploadNotice } from "./messages";
 
 describe("snackbar messages", () => {
   it("lists each pasted entry that blocks sending with its reason", () => {
@@ -61,9 +61,15 @@ describe("snackbar messages", () => {
     });
   });
 
-  it("says a refresh failed because the server could not be reached", () => {
-    expect(refreshFailedNotice(new NetworkError()).text).toBe(
-      "Could not refresh the table: could not reach the server; check the connection and try again. Still trying.",
+  it("says the catalogue could not be loaded because the server could not be reached", () => {
+    expect(listFailedNotice(new NetworkError()).text).toBe(
+      "Could not load the catalogue: could not reach the server; check the connection and try again",
+    );
+  });
+
+  it("says which action did not happen and the server's reason", () => {
+    expect(actionFailedNotice("look.jpg was not queued again", new ApiError(409, "image 3 is pending")).text).toBe(
+      "look.jpg was not queued again: image 3 is pending (HTTP 409)",
     );
   });
 });

@@ -63,6 +63,21 @@ export function uploadNotice(accepted: Accepted[], failures: Array<{ name: strin
   return { severity: "info", text: acceptedText(accepted, ["photo", "photos"]), details: [] };
 }
 
-export function refreshFailedNotice(error: unknown): Notice {
-  return { severity: "error", text: `Could not refresh the table: ${describeError(error)}. Still trying.`, details: [] };
+export function listFailedNotice(error: unknown): Notice {
+  return { severity: "error", text: `Could not load the catalogue: ${describeError(error)}`, details: [] };
+}
+
+const named = (image: { id: number; name: string }) => image.name || `Image #${image.id}`;
+
+export function deletedNotice(image: { id: number; name: string }): Notice {
+  return { severity: "info", text: `${named(image)} was deleted`, details: [] };
+}
+
+export function reprocessNotice(image: { id: number; name: string }): Notice {
+  return { severity: "info", text: `${named(image)} is queued to be processed again`, details: [] };
+}
+
+/** "<what did not happen>: <the server's reason>". */
+export function actionFailedNotice(what: string, error: unknown): Notice {
+  return { severity: "error", text: `${what}: ${describeError(error)}`, details: [] };
 }

@@ -29,6 +29,8 @@ export interface SkippedView {
 
 export interface ImageRecord {
   id: number;
+  /** The uploaded file's name, the URL's last path segment, or upload-<id>.<ext>. */
+  name: string;
   url: string;
   status: Status;
   shots: Shot[];
@@ -40,6 +42,18 @@ export interface ImageRecord {
   createdAt?: string;
   updatedAt?: string;
 }
+
+export type StatusCounts = Record<Status, number>;
+
+/** One page of GET /api/images: newest first; `next` is the cursor of the following page (null: the last). */
+export interface CataloguePage {
+  items: ImageRecord[];
+  next: string | null;
+  counts: StatusCounts;
+}
+
+/** What GET /api/events sends as `data` of an `image` event. */
+export type ImageEvent = ImageRecord | { id: number; deleted: true };
 
 /** What POST /api/process and each item of POST /api/process-batch answer with. */
 export interface Accepted {

@@ -3,25 +3,31 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { processed, record, shot } from "../test/records";
 import type { ImageRecord } from "../types";
-import type { ImageRow } from "../useImages";
-import { ImageTable } from "./ImageTable";
+import type { ImageRow } from "../useCatalogue";
+import { ImageTable, type RowActions } from "./ImageTable";
 
 const row = (data: ImageRecord, extra: Partial<ImageRow> = {}): ImageRow => ({ ...data, loaded: true, resubmitted: false, ...extra });
 
-function renderTable(rows: ImageRow[], onOpen = vi.fn()) {
-  render(<ImageTable rows={rows} onOpen={onOpen} />);
+function renderTable(rows: ImageRow[], onOpen = vi.fn(), selected: Set<number> = new Set()) {
+  const actions: RowActions = { onOpen, onReprocess: vi.fn(), onDelete: vi.fn(), onSelect: vi.fn() };
+  render(<ImageTable rows={rows} selected={selected} actions={actions} />);
   return onOpen;
+}
+
+function renderWithActions(rows: ImageRow[], selected: Set<number> = new Set()) {
+  const actions = { onOpen: vi.fn(), onReprocess: vi.fn(), onDelete: vi.fn(), onSelect: vi.fn() };
+  render(<ImageTable rows={rows} selected={selected} actions={actions} />);
+  return actions;
 }
 
 const rowOf = (id: number) => screen.getByText(`#${id}`).closest("tr")!;
 const columnHeaders = () => screen.getAllByRole("columnheader").map((header) => header.textContent?.replace(/[▲▼↕]/g, ""));
 
 describe("ImageTable", () => {
-  it("has the columns in order: image, id, status, then the five views and the model on white", () => {
+  it("has the columns in order: a select box, image, id, status, the five views and the model on white, then the actions", () => {
     renderTable([row(record({ id: 1 }))]);
-    expect(columnHeaders()).toEqual([
-      "Image", "ID", "Status", "Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View", "On White",
-    ]);
+    expect(columnHeaders()).toEqual(["", "Image", "ID", "Status", "Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View", "On White", "Actions"]);
+    expect(screen.getByRole("checkbox", { name: "Select every image listed" })).toBeInTheDocument();
   });
 
   it("shows a pending image with a spinner and no view thumbnails yet", () => {
@@ -53,16 +59,17 @@ describe("ImageTable", () => {
     const shots = processed(20).shots.map((candidate) => (candidate.label === "length" ? { ...candidate, reach: "thighs" as const } : candidate));
     renderTable([row(processed(20, { shots })), row(processed(21))]);
     const cells = within(rowOf(20)).getAllByRole("cell");
-    expect(cells[7]).toHaveTextContent("down to the thighs");
-    expect(cells.slice(0, 7).some((cell) => /down to|head to/.test(cell.textContent ?? ""))).toBe(false);
-    expect(within(rowOf(21)).getAllByRole("cell")[7]).toHaveTextContent("head to feet");
+    // The length view's cell: after the select box, image, id, status and four views.
+    expect(cells[8]).toHaveTextContent("down to the thighs");
+    expect(cells.slice(0, 8).some((cell) => /down to|head to/.test(cell.textContent ?? ""))).toBe(false);
+    expect(within(rowOf(21)).getAllByRole("cell")[8]).toHaveTextContent("head to feet");
   });
 
   it("marks a padded view, and only that one", () => {
     const shots = processed(22).shots.map((candidate) => (candidate.label === "length" ? { ...candidate, padded: true } : candidate));
     renderTable([row(processed(22, { shots }))]);
     const cells = within(rowOf(22)).getAllByRole("cell");
-    expect(within(cells[7]).getByText("padded")).toHaveClass("badge");
+    expect(within(cells[8]).getByText("padded")).toHaveClass("badge");
     expect(within(rowOf(22)).getAllByText("padded")).toHaveLength(1);
   });
 
@@ -84,8 +91,8 @@ describe("ImageTable", () => {
     const shots = processed(8).shots.filter((candidate) => candidate.label !== "waist");
     renderTable([row(processed(8, { shots, skipped: [{ label: "waist", title: "Waist View", reason: "hips are not visible" }] }))]);
     const cells = within(rowOf(8)).getAllByRole("cell");
-    expect(cells[6]).toHaveTextContent("Skipped: hips are not visible");
-    expect(within(cells[5]).getByRole("button", { name: "Open Zoomed View of image #8 full size" })).toBeInTheDocument();
+    expect(cells[7]).toHaveTextContent("Skipped: hips are not visible");
+    expect(within(cells[6]).getByRole("button", { name: "Open Zoomed View of image #8 full size" })).toBeInTheDocument();
   });
 
   it("marks a resubmitted duplicate on its existing row", () => {
@@ -122,10 +129,31 @@ describe("ImageTable", () => {
     expect(screen.getByRole("columnheader", { name: /^ID/ })).toHaveAttribute("aria-sort", "ascending");
   });
 
-  it("filters the rows by status", async () => {
-    renderTable([row(record({ id: 1 })), row(processed(2)), row(record({ id: 3, status: "failed", error: "x" }))]);
-    await userEvent.selectOptions(screen.getByLabelText("Show"), "Failed (1)");
-    expect(screen.getAllByText(/^#\d+$/).map((element) => element.textContent)).toEqual(["#3"]);
+  it("names each image above its id", () => {
+    renderTable([row(processed(3, { name: "Campaign front.jpg" }))]);
+    expect(within(rowOf(3)).getByText("Campaign front.jpg")).toHaveClass("image-name");
+  });
+
+  it("offers the views as a ZIP only once there are views, and re-processing only when not pending", () => {
+    renderTable([row(processed(4, { name: "done.jpg" })), row(record({ id: 5, name: "waiting.jpg" }))]);
+    expect(within(rowOf(4)).getByRole("link", { name: "Download the views of done.jpg as ZIP" })).toHaveAttribute("href", "/api/images/4/views.zip");
+    expect(within(rowOf(5)).queryByRole("link", { name: /ZIP/ })).toBeNull();
+    expect(within(rowOf(4)).getByRole("button", { name: "Process done.jpg again" })).toBeEnabled();
+    expect(within(rowOf(5)).getByRole("button", { name: "Process waiting.jpg again" })).toBeDisabled();
+  });
+
+  it("hands each row's button its row, and each select box its id", async () => {
+    const image = row(processed(6, { name: "look.jpg" }));
+    const actions = renderWithActions([image, row(processed(7))], new Set([7]));
+    await userEvent.click(within(rowOf(6)).getByRole("button", { name: "Delete look.jpg" }));
+    await userEvent.click(within(rowOf(6)).getByRole("button", { name: "Process look.jpg again" }));
+    await userEvent.click(within(rowOf(6)).getByRole("checkbox", { name: "Select look.jpg" }));
+    expect(actions.onDelete).toHaveBeenCalledWith(image);
+    expect(actions.onReprocess).toHaveBeenCalledWith(image);
+    expect(actions.onSelect).toHaveBeenCalledWith(6, true);
+    expect(within(rowOf(7)).getByRole("checkbox")).toBeChecked();
+    await userEvent.click(screen.getByRole("checkbox", { name: "Select every image listed" }));
+    expect(actions.onSelect).toHaveBeenCalledWith(7, true);
   });
 
   it("opens a view with its label and size when its thumbnail is clicked", async () => {

@@ -2,14 +2,13 @@ import {
   createColumnHelper,
   flexRender,
   getCoreRowModel,
-  getFilteredRowModel,
   getSortedRowModel,
   useReactTable,
-  type ColumnFiltersState,
   type SortingState,
 } from "@tanstack/react-table";
 import { useMemo, useState } from "react";
-import type { ImageRow } from "../useImages";
+import { viewsZipUrl } from "../api";
+import type { ImageRow } from "../useCatalogue";
 import type { Reach, Status } from "../types";
 import { VIEWS } from "../views";
 import type { OpenImage } from "./Lightbox";
@@ -107,19 +106,81 @@ function ViewCell({ row, label, onOpen }: { row: ImageRow; label: (typeof VIEWS)
 
 const column = createColumnHelper<ImageRow>();
 
-const STATUS_FILTERS: Array<{ value: "" | Status; text: string }> = [
-  { value: "", text: "All" },
-  { value: "pending", text: "Pending" },
-  { value: "processed", text: "Processed" },
-  { value: "failed", text: "Failed" },
-];
+/** What a row's buttons do; each gets the row it was pressed on. */
+export interface RowActions {
+  onOpen: (image: OpenImage) => void;
+  onReprocess: (row: ImageRow) => void;
+  onDelete: (row: ImageRow) => void;
+  onSelect: (id: number, selected: boolean) => void;
+}
 
-export function ImageTable({ rows, onOpen }: { rows: ImageRow[]; onOpen: (image: OpenImage) => void }) {
+function ActionsCell({ row, actions }: { row: ImageRow; actions: RowActions }) {
+  const label = row.name || `image #${row.id}`;
+  return (
+    <div className="row-actions">
+      {row.shots.length > 0 && (
+        <a className="button button-small" href={viewsZipUrl(row.id)} download aria-label={`Download the views of ${label} as ZIP`}>
+          ZIP
+        </a>
+      )}
+      <button
+        type="button"
+        className="button button-small"
+        disabled={!row.loaded || row.status === "pending"}
+        onClick={() => actions.onReprocess(row)}
+        aria-label={`Process ${label} again`}
+      >
+        Re-process
+      </button>
+      <button type="button" className="button button-small button-danger-text" disabled={!row.loaded} onClick={() => actions.onDelete(row)} aria-label={`Delete ${label}`}>
+        Delete
+      </button>
+    </div>
+  );
+}
+
+/** What the cells read at render time (through the table's meta), so the columns themselves never change: a new
+ * column definition would mount its cells afresh (thumbnails reloading, focus lost). */
+interface TableMeta {
+  selected: ReadonlySet<number>;
+  actions: RowActions;
+  selectAll: (on: boolean) => void;
+  allSelected: boolean;
+}
+
+const metaOf = (table: { options: { meta?: unknown } }) => table.options.meta as TableMeta;
+
+export function ImageTable({ rows, selected, actions }: { rows: ImageRow[]; selected: ReadonlySet<number>; actions: RowActions }) {
   const [sorting, setSorting] = useState<SortingState>([{ id: "id", desc: true }]);
-  const [columnFilters, setColumnFilters] = useState<ColumnFiltersState>([]);
+  const { onOpen } = actions;
+  const meta: TableMeta = {
+    selected,
+    actions,
+    allSelected: rows.length > 0 && rows.every((row) => selected.has(row.id)),
+    selectAll: (on) => rows.forEach((row) => actions.onSelect(row.id, on)),
+  };
 
   const columns = useMemo(
     () => [
+      column.display({
+        id: "select",
+        header: ({ table }) => (
+          <input
+            type="checkbox"
+            aria-label="Select every image listed"
+            checked={metaOf(table).allSelected}
+            onChange={(event) => metaOf(table).selectAll(event.target.checked)}
+          />
+        ),
+        cell: ({ row: { original: row }, table }) => (
+          <input
+            type="checkbox"
+            aria-label={`Select ${row.name || `image #${row.id}`}`}
+            checked={metaOf(table).selected.has(row.id)}
+            onChange={(event) => metaOf(table).actions.onSelect(row.id, event.target.checked)}
+          />
+        ),
+      }),
       column.display({
         id: "original",
         header: "Image",
@@ -135,6 +196,11 @@ export function ImageTable({ rows, onOpen }: { rows: ImageRow[]; onOpen: (image:
         sortDescFirst: true,
         cell: ({ row: { original: row } }) => (
           <div>
+            {row.name && (
+              <p className="image-name" title={row.name}>
+                {row.name}
+              </p>
+            )}
             <span className="image-id">#{row.id}</span>
             {row.resubmitted && (
               <span className="badge badge-info" title="You submitted this image again; this is its existing row">
@@ -151,7 +217,6 @@ export function ImageTable({ rows, onOpen }: { rows: ImageRow[]; onOpen: (image:
       }),
       column.accessor("status", {
         header: "Status",
-        filterFn: "equals",
         cell: ({ row: { original: row } }) => <StatusCell row={row} />,
       }),
       ...VIEWS.map((view) =>
@@ -161,6 +226,11 @@ export function ImageTable({ rows, onOpen }: { rows: ImageRow[]; onOpen: (image:
           cell: ({ row: { original: row } }) => <ViewCell row={row} label={view} onOpen={onOpen} />,
         }),
       ),
+      column.display({
+        id: "actions",
+        header: "Actions",
+        cell: ({ row: { original: row }, table }) => <ActionsCell row={row} actions={metaOf(table).actions} />,
+      }),
     ],
     [onOpen],
   );
@@ -168,37 +238,20 @@ export function ImageTable({ rows, onOpen }: { rows: ImageRow[]; onOpen: (image:
   const table = useReactTable({
     data: rows,
     columns,
-    state: { sorting, columnFilters },
+    state: { sorting },
+    meta,
     onSortingChange: setSorting,
-    onColumnFiltersChange: setColumnFilters,
     getRowId: (row) => String(row.id),
     getCoreRowModel: getCoreRowModel(),
     getSortedRowModel: getSortedRowModel(),
-    getFilteredRowModel: getFilteredRowModel(),
   });
 
-  const statusColumn = table.getColumn("status")!;
-  const statusFilter = (statusColumn.getFilterValue() as Status | undefined) ?? "";
-  const counts = rows.reduce<Record<string, number>>((acc, row) => ({ ...acc, [row.status]: (acc[row.status] ?? 0) + 1 }), {});
   const visibleRows = table.getRowModel().rows;
 
   return (
-    <section className="table-section" aria-labelledby="images-heading">
-      <div className="table-toolbar">
-        <h2 id="images-heading">Your images</h2>
-        <label className="filter">
-          Show
-          <select value={statusFilter} onChange={(event) => statusColumn.setFilterValue(event.target.value || undefined)}>
-            {STATUS_FILTERS.map(({ value, text }) => (
-              <option key={text} value={value}>
-                {text} ({value ? (counts[value] ?? 0) : rows.length})
-              </option>
-            ))}
-          </select>
-        </label>
-      </div>
+    <>
       {rows.length === 0 ? (
-        <p className="empty">No images yet: upload photos or paste image URLs above.</p>
+        <p className="empty">No images here: upload photos or paste image URLs above.</p>
       ) : (
         <div className="table-scroll">
           <table className="images">
@@ -232,7 +285,12 @@ export function ImageTable({ rows, onOpen }: { rows: ImageRow[]; onOpen: (image:
             </thead>
             <tbody>
               {visibleRows.map((row) => (
-                <tr key={row.id} className={row.original.resubmitted ? "resubmitted" : undefined} data-image-id={row.original.id} data-status={row.original.status}>
+                <tr
+                  key={row.id}
+                  className={row.original.resubmitted ? "resubmitted" : undefined}
+                  data-image-id={row.original.id}
+                  data-status={row.original.loaded ? row.original.status : "loading"}
+                >
                   {row.getVisibleCells().map((cell) => (
                     <td key={cell.id} className={`cell-${cell.column.id}`} data-label={String(cell.column.columnDef.header)}>
                       {flexRender(cell.column.columnDef.cell, cell.getContext())}
@@ -242,9 +300,8 @@ export function ImageTable({ rows, onOpen }: { rows: ImageRow[]; onOpen: (image:
               ))}
             </tbody>
           </table>
-          {visibleRows.length === 0 && <p className="empty">No {statusFilter} images.</p>}
         </div>
       )}
-    </section>
+    </>
   );
 }

@@ -9,6 +9,7 @@ export function shot(label: ViewLabel, overrides: Partial<Shot> = {}): Shot {
 
 export function record(overrides: Partial<ImageRecord> & { id: number }): ImageRecord {
   return {
+    name: `look-${overrides.id}.jpg`,
     url: `https://cdn.example.com/look-${overrides.id}.jpg`,
     status: "pending",
     shots: [],

@@ -1,0 +1,204 @@
+"""The team's catalogue: every image newest first, searchable, and what a team does with one.
+
+`ListQuery.parse` turns the list's parameters into a query (or a MalformedRequest naming the bad one);
+`Catalogue` lists, deletes, processes again and zips the views. The status service serves it (status_service.routes).
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from zipstream import ZIP_STORED, ZipStream
+
+from posecraft.config import Settings
+from posecraft.errors import ImageNotFound, ImagePending, MalformedRequest, NoViews, ServiceUnavailable
+from posecraft.queue import Job, JobQueue
+from posecraft.records import MediaLinks, Record, Source, Status, status_object
+from posecraft.repository import ImageRepository
+from posecraft.storage import Storage
+
+log = logging.getLogger(__name__)
+
+MAX_PAGE = 200
+DEFAULT_PAGE = 50
+MAX_QUERY_LENGTH = 200
+QUEUE_DOWN_REASON = "the job queue was unavailable when this image was queued again; process it again"
+LIST_PARAMETERS = ("limit", "cursor", "status", "q")
+
+_ID = re.compile(r"[1-9][0-9]{0,17}")
+# Characters a file name in an archive should not carry (path separators, Windows' reserved ones, controls).
+_UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f]+')
+
+
+def parse_id(raw: str, what: str = "an image id") -> int:
+    if not _ID.fullmatch(raw):
+        shown = raw if len(raw) <= 40 else raw[:40] + "..."
+        raise MalformedRequest(f"{what} is a positive whole number, not {shown!r}")
+    return int(raw)
+
+
+def parse_ids(raw: str | None, limit: int) -> list[int]:
+    """`?ids=1,2,3`: distinct ids in the order given, 1 to `limit` of them."""
+    if raw is None:
+        raise MalformedRequest("pass the ids as ?ids=1,2,3")
+    parts = [p.strip() for p in raw.split(",") if p.strip()]
+    if not parts:
+        raise MalformedRequest("ids is empty: pass ?ids=1,2,3")
+    ids = list(dict.fromkeys(parse_id(p) for p in parts))
+    if len(ids) > limit:
+        raise MalformedRequest(f"{len(ids)} ids asked for; at most {limit} in one call")
+    return ids
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    limit: int = DEFAULT_PAGE
+    cursor: int | None = None
+    status: Status | None = None
+    text: str | None = None
+
+    @classmethod
+    def parse(cls, args: Mapping[str, str]) -> ListQuery:
+        unknown = [name for name in args if name not in LIST_PARAMETERS]
+        if unknown:
+            raise MalformedRequest(f"unknown parameter {unknown[0]!r}: the list takes {', '.join(LIST_PARAMETERS)}")
+        limit = DEFAULT_PAGE
+        if "limit" in args:
+            raw = args["limit"].strip()
+            if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+                raise MalformedRequest(f"limit must be a whole number from 1 to {MAX_PAGE}, not {raw[:40]!r}")
+            limit = int(raw)
+        cursor = None
+        if args.get("cursor"):
+            cursor = parse_id(args["cursor"].strip(), "cursor (the `next` of the page before)")
+        status = None
+        if args.get("status"):
+            try:
+                status = Status(args["status"].strip())
+            except ValueError:
+                names = ", ".join(s.value for s in Status)
+                raise MalformedRequest(f"status must be one of {names}, not {args['status'][:40]!r}") from None
+        text = (args.get("q") or "").strip() or None
+        if text is not None and len(text) > MAX_QUERY_LENGTH:
+            raise MalformedRequest(f"q is {len(text)} characters long; at most {MAX_QUERY_LENGTH} are searched for")
+        return cls(limit, cursor, status, text)
+
+
+def stem(name: str) -> str:
+    """A name without its extension, fit to be part of a file name in an archive."""
+    base = name.rsplit(".", 1)[0] if "." in name.strip(".") else name
+    return _UNSAFE_IN_NAME.sub("_", base).strip(" .") or "image"
+
+
+def view_entries(record: Record) -> list[tuple[str, str]]:
+    """(file name in the archive, S3 key) of each view: `<name without extension>-<label>.<ext>`."""
+    base = stem(record.name)
+    return [(f"{base}-{shot.label}.{shot.key.rsplit('.', 1)[-1]}", shot.key) for shot in record.shots]
+
+
+def folder_names(records: Sequence[Record]) -> list[str]:
+    """A folder per image, named after it; an image whose name another already took gets its id added."""
+    taken: set[str] = set()
+    folders = []
+    for record in records:
+        folder = stem(record.name)
+        if folder.lower() in taken:
+            folder = f"{folder}-{record.id}"
+        taken.add(folder.lower())
+        folders.append(folder)
+    return folders
+
+
+class Catalogue:
+    def __init__(self, settings: Settings, repository: ImageRepository, storage: Storage, queue: JobQueue):
+        self.settings = settings
+        self.repository = repository
+        self.storage = storage
+        self.queue = queue
+        self.links = MediaLinks.from_settings(settings)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Catalogue:
+        return cls(settings, ImageRepository.from_settings(settings), Storage.from_settings(settings),
+                   JobQueue.from_settings(settings))
+
+    def status(self, record: Record) -> dict[str, Any]:
+        return status_object(record, self.links)
+
+    def statuses(self, image_ids: list[int]) -> list[dict[str, Any]]:
+        return [self.status(record) for record in self.repository.get_many(image_ids)]
+
+    def listing(self, query: ListQuery) -> dict[str, Any]:
+        """The list's answer: a page of status objects, the cursor of the next, and the counts per status (of the
+        images the search matches, whatever the status filter)."""
+        page = self.repository.page(query.limit, query.cursor, query.status, query.text)
+        counts = self.repository.count_by_status(query.text)
+        return {"items": [self.status(record) for record in page.records],
+                "next": None if page.next_cursor is None else str(page.next_cursor),
+                "counts": {status.value: counts[status] for status in Status}}
+
+    def get(self, image_id: int) -> Record:
+        record = self.repository.get(image_id)
+        if record is None:
+            raise ImageNotFound(f"no image with id {image_id}")
+        return record
+
+    def delete(self, image_id: int) -> None:
+        """The record, its views and its uploaded original gone; its status and media answer 404 afterwards.
+
+        S3 is asked first, so an outage answers 503 with nothing deleted. The original is keyed by its content,
+        so it is removed only while no record has that content again (a new upload of the same file, made since,
+        keeps it)."""
+        views = self.storage.list_keys(f"views/{image_id}/")
+        record = self.repository.delete(image_id)
+        if record is None:
+            raise ImageNotFound(f"no image with id {image_id}")
+        keys = views + self.storage.list_keys(f"views/{image_id}/")  # a view the worker wrote meanwhile
+        if record.source is Source.UPLOAD and record.key and self.repository.find_by_identity(record.identity) is None:
+            keys.append(record.key)
+        self.storage.delete(dict.fromkeys(keys))
+        log.info("image deleted", extra={"image_id": image_id, "objects": len(set(keys))})
+
+    def reprocess(self, image_id: int) -> Record:
+        """Pending again and queued: the worker does it again, overwriting the views."""
+        record = self.repository.requeue(image_id)
+        if record is None:
+            self.get(image_id)  # ImageNotFound when there is none; otherwise it is pending
+            raise ImagePending(f"image {image_id} is pending: it can be processed again once it is processed or failed")
+        try:
+            self.queue.publish(Job(image_id))
+        except ServiceUnavailable:
+            self.repository.mark_failed(image_id, QUEUE_DOWN_REASON)
+            raise
+        log.info("image queued again", extra={"image_id": image_id})
+        return record
+
+    def views_zip(self, records: Sequence[Record], folders: bool) -> Iterator[bytes]:
+        """A ZIP of the records' views, made as it is sent: each view read from S3 in chunks when its turn comes,
+        nothing stored (JPEG and WebP do not compress). With `folders`, each image's views in a folder of its
+        name."""
+        archive = ZipStream(compress_type=ZIP_STORED)
+        for record, folder in zip(records, folder_names(records), strict=True):
+            for name, key in view_entries(record):
+                archive.add(self._chunks(key), f"{folder}/{name}" if folders else name)
+        return iter(archive)
+
+    def _chunks(self, key: str) -> Iterator[bytes]:
+        # A generator: the object is opened only when the archive reaches it.
+        yield from self.storage.chunks(key)
+
+    def with_views(self, image_ids: list[int]) -> list[Record]:
+        """The records to zip, in the order asked: ImageNotFound naming any unknown id, NoViews when none of them
+        has views (one without views, pending or failed, is left out of a selection)."""
+        records = self.repository.get_many(image_ids)
+        missing = [i for i in image_ids if i not in {r.id for r in records}]
+        if missing:
+            raise ImageNotFound(f"no image with id {', '.join(map(str, missing))}")
+        with_views = [record for record in records if record.shots]
+        if not with_views:
+            which = f"image {image_ids[0]} has" if len(image_ids) == 1 else "none of these images has"
+            raise NoViews(f"{which} no views: views are made when an image is processed")
+        return with_views

@@ -1,0 +1,116 @@
+"""The page as a team's shared catalogue, in Chromium: what one editor uploads another sees (a second browser
+context, its own empty storage), live; the row's ZIP, a selection's ZIP and delete, from the page."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import pytest
+from playwright.sync_api import Page, expect
+from support.catalogue import fresh_photo
+from support.viewports import LAPTOP
+from test_web_page import PROCESSING_TIMEOUT_MS, row_of, wait_until_done, wait_until_images_show
+
+
+@pytest.fixture
+def colleague(browser, built_page, system):
+    """A second editor: another browser context, nothing in its storage."""
+    context = browser.new_context(viewport=LAPTOP, base_url=system.base_url)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert not errors, f"JavaScript errors on the colleague's page: {errors}"
+
+
+def upload(page: Page, name: str) -> int:
+    with page.expect_response("**/api/process") as answer:
+        page.get_by_label("Choose photos…").set_input_files(
+            {"name": name, "mimeType": "image/jpeg", "buffer": fresh_photo()})
+    assert answer.value.status == 202, answer.value.text()
+    return answer.value.json()["id"]
+
+
+def live(page: Page) -> None:
+    expect(page.locator(".live")).to_have_text("Live")
+
+
+def test_a_colleague_sees_the_upload_appear_and_turn_processed_without_reloading(page, colleague, screenshot):
+    colleague.goto("/")
+    live(colleague)
+    assert colleague.evaluate("localStorage.length") == 0
+    page.goto("/")
+    live(page)
+
+    image_id = upload(page, "shared-look.jpg")
+
+    theirs = row_of(colleague, image_id)
+    expect(theirs).to_be_visible()  # no reload: the event stream brought it
+    expect(theirs.locator(".image-name")).to_have_text("shared-look.jpg")
+    wait_until_done(theirs)
+    expect(theirs.locator(".cell-status .status")).to_have_text("Processed")
+    wait_until_images_show(colleague, theirs)
+    assert colleague.evaluate("localStorage.length") == 0
+    mine = screenshot("uploader")
+    colleague.screenshot(path=mine.with_name(mine.name.replace("-uploader", "-colleague")), full_page=True)
+
+    # Found by the search box, by any part of its name, in any case.
+    colleague.get_by_label("Search").fill("SHARED-LOOK")
+    expect(colleague.locator(".table-section")).to_have_attribute("data-loading", "false")
+    expect(row_of(colleague, image_id)).to_be_visible()
+    names = colleague.locator(".image-name").all_inner_texts()
+    assert names and all("shared-look" in name.lower() for name in names), names
+
+
+def test_views_download_as_a_zip_and_a_deleted_image_leaves_both_pages(page, colleague, screenshot):
+    page.goto("/")
+    live(page)
+    first, second = upload(page, "zip-one.jpg"), upload(page, "zip-two.jpg")
+    for image_id in (first, second):
+        wait_until_done(row_of(page, image_id))
+    colleague.goto("/")
+    live(colleague)
+    expect(row_of(colleague, first)).to_be_visible()
+
+    views = page.request.get(f"/api/image-status/{first}").json()["shots"]
+    with page.expect_download() as download:
+        row_of(page, first).get_by_role("link", name="Download the views of zip-one.jpg as ZIP").click()
+    assert download.value.suggested_filename == "zip-one-views.zip"
+    with zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read())) as archive:
+        assert archive.namelist() == [f"zip-one-{shot['label']}.jpg" for shot in views]
+
+    row_of(page, first).get_by_role("checkbox").check()
+    row_of(page, second).get_by_role("checkbox").check()
+    with page.expect_download() as selection:
+        page.get_by_role("link", name="Download 2 as ZIP").click()
+    with zipfile.ZipFile(open(selection.value.path(), "rb")) as archive:
+        folders = {name.split("/", 1)[0] for name in archive.namelist()}
+    assert folders == {"zip-one", "zip-two"}
+
+    row_of(page, first).get_by_role("button", name="Delete zip-one.jpg").click()
+    dialog = page.get_by_role("alertdialog", name="Delete zip-one.jpg?")
+    expect(dialog).to_contain_text(f"Image #{first}, its views and its uploaded original are removed")
+    screenshot("confirm")
+    dialog.get_by_role("button", name="Delete").click()
+
+    expect(row_of(page, first)).to_have_count(0)
+    expect(row_of(colleague, first)).to_have_count(0)  # gone from the other editor's page too, live
+    expect(page.get_by_role("link", name=re.compile(r"^Download \d+ as ZIP$"))).to_have_text("Download 1 as ZIP")
+    assert page.request.get(f"/api/image-status/{first}").status == 404
+
+
+def test_re_process_from_the_page_shows_pending_then_processed(page):
+    page.goto("/")
+    live(page)
+    image_id = upload(page, "again.jpg")
+    row = row_of(page, image_id)
+    wait_until_done(row)
+    before = page.request.get(f"/api/image-status/{image_id}").json()["updatedAt"]
+
+    row.get_by_role("button", name="Process again.jpg again").click()
+
+    expect(row).to_have_attribute("data-status", re.compile("^(pending|processed)$"))
+    expect(row).to_have_attribute("data-status", "processed", timeout=PROCESSING_TIMEOUT_MS)
+    assert page.request.get(f"/api/image-status/{image_id}").json()["updatedAt"] > before
