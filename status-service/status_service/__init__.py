@@ -1,7 +1,7 @@
-"""The status service: the catalogue's reads, its actions and its live stream.
+"""The status service: the catalogue's reads and its live stream.
 
-GET /api/image-status/<id> and ?ids=, GET /api/images (the list), DELETE /api/images/<id>,
-POST /api/images/<id>/reprocess, GET /api/images/<id>/views.zip and /api/images/views.zip?ids=, GET /api/events.
+GET /api/image-status/<id> and ?ids=, GET /api/images (the list), GET /api/events. It reads MongoDB and listens on
+Redis pub/sub; the actions on an image (delete, reprocess, the ZIPs) are the ingest service's.
 Served by gunicorn; an open event stream holds a thread (gthread) or a greenlet (gevent, as the image runs it):
 docs/OPERATING.md has how many one process holds.
 """
@@ -22,11 +22,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["settings"] = settings
     app.extensions["catalogue"] = catalogue
     app.extensions["events"] = EventHub.from_settings(settings, catalogue.statuses)
-    init_api(app, settings, service="status", checks={
-        "mongodb": catalogue.repository.ping,
-        "redis": catalogue.queue.ping,
-        "s3": catalogue.storage.ping,
-    }, api_keys=catalogue.repository.api_keys())
+    init_api(app, settings, service="status", checks={"mongodb": catalogue.repository.ping},
+             api_keys=catalogue.repository.api_keys())
 
     from status_service.routes import bp
 

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import select
 import socket
-from urllib.parse import quote
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from posecraft.catalogue import Catalogue, ListQuery, parse_id, parse_ids, stem
+from posecraft.catalogue import Catalogue, ListQuery, parse_id, parse_ids
 from posecraft.errors import MalformedRequest
 from posecraft.events import EventHub, EventStreamBody
 
@@ -43,44 +42,6 @@ def image_statuses():
 @bp.get("/images")
 def images():
     return jsonify(_catalogue().listing(ListQuery.parse(request.args)))
-
-
-@bp.delete("/images/<raw_id>")
-def delete_image(raw_id: str):
-    _catalogue().delete(parse_id(raw_id))
-    return "", 204
-
-
-@bp.post("/images/<raw_id>/reprocess")
-def reprocess(raw_id: str):
-    image_id = parse_id(raw_id)
-    if request.get_data(cache=False).strip() not in (b"", b"{}"):
-        raise MalformedRequest("reprocess takes no options yet: send no body (or {})")
-    catalogue = _catalogue()
-    return jsonify(catalogue.status(catalogue.reprocess(image_id))), 202
-
-
-@bp.get("/images/<raw_id>/views.zip")
-def views_zip(raw_id: str):
-    catalogue = _catalogue()
-    records = catalogue.with_views([parse_id(raw_id)])
-    return _zip(catalogue.views_zip(records, folders=False), f"{stem(records[0].name)}-views.zip")
-
-
-@bp.get("/images/views.zip")
-def selection_zip():
-    catalogue = _catalogue()
-    records = catalogue.with_views(parse_ids(request.args.get("ids"), _max_ids()))
-    return _zip(catalogue.views_zip(records, folders=True), f"posecraft-{len(records)}-images.zip")
-
-
-def _zip(chunks, filename: str) -> Response:
-    # filename*: a name in any script; filename: its ASCII fallback for old clients.
-    fallback = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
-    return Response(chunks, mimetype="application/zip", direct_passthrough=True, headers={
-        "Content-Disposition": f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}",
-        "X-Accel-Buffering": "no",
-    })
 
 
 @bp.get("/events")

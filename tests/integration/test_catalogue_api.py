@@ -236,7 +236,7 @@ def test_a_job_still_queued_for_a_deleted_image_is_acked_and_dropped(api_setting
                                                                       job_queue):
     image_id = ingest_client.post("/api/process", json={"imageUrl": "https://shop.example/gone.jpg"}).get_json()["id"]
     assert job_queue.depth() == 1
-    assert status_client.delete(f"/api/images/{image_id}").status_code == 204
+    assert ingest_client.delete(f"/api/images/{image_id}").status_code == 204
     worker = Worker.from_settings(api_settings)
     outcomes = []
 

@@ -35,10 +35,10 @@ def test_a_subclass_nobody_mapped_answers_as_its_parent():
     assert http_status(TooManyFaces("x")) == 422
 
 
-def test_the_status_service_does_not_load_the_image_library():
-    # It queues (reprocess) and reads S3 (ZIPs, delete) since the catalogue's actions are its; it decodes no image.
+def test_the_status_service_loads_neither_the_queue_nor_s3_nor_the_image_library():
+    # It reads MongoDB and listens on Redis pub/sub; the actions that queue or touch S3 are the ingest service's.
     code = ("import sys; from status_service import create_app; from status_service import routes; "
-            "print(sorted(m for m in ('PIL', 'numpy') if m in sys.modules))")
+            "print(sorted(m for m in ('kombu', 'boto3', 'botocore', 'PIL', 'numpy') if m in sys.modules))")
 
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
 
