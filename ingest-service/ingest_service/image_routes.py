@@ -8,6 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from posecraft.catalogue import parse_id, parse_ids, stem
 from posecraft.errors import MalformedRequest
 from posecraft.image_actions import ImageActions
+from posecraft.json_body import InvalidJSONBody, parse_json_body
 from posecraft.records import status_object
 
 bp = Blueprint("images", __name__, url_prefix="/api")
@@ -32,9 +33,14 @@ def delete_image(raw_id: str):
 @bp.post("/images/<raw_id>/reprocess")
 def reprocess(raw_id: str):
     image_id = parse_id(raw_id)
-    if request.get_data(cache=False).strip() not in (b"", b"{}"):
-        raise MalformedRequest("reprocess takes no options yet: send no body (or {})")
-    record = _actions().reprocess(image_id)
+    raw = request.get_data(cache=False).strip()
+    try:
+        options = parse_json_body(raw) if raw else {}
+    except InvalidJSONBody as exc:
+        raise MalformedRequest(str(exc)) from None
+    if not isinstance(options, dict) or set(options) - {"preset", "cutout"}:
+        raise MalformedRequest('reprocess takes an optional JSON object {"preset": "<name>", "cutout": true|false}')
+    record = _actions().reprocess(image_id, options.get("preset"), options.get("cutout"))
     return jsonify(status_object(record, current_app.extensions["ingest"].links)), 202
 
 

@@ -71,6 +71,10 @@ class MalformedRequest(PoseCraftError):
     """A request the API cannot read: bad JSON, a wrong or missing field, a bad id or parameter."""
 
 
+class UnknownPreset(MalformedRequest):
+    """A submission naming an output preset that does not exist (the reason lists those that do)."""
+
+
 class ImageNotFound(PoseCraftError):
     """No image record has the id asked for."""
 

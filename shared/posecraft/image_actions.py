@@ -17,6 +17,7 @@ from posecraft.queue import Job, JobQueue
 from posecraft.records import Record, Source
 from posecraft.repository import ImageRepository
 from posecraft.storage import Storage
+from posecraft.submissions import output_options
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,12 @@ class ImageActions:
         self.storage.delete(dict.fromkeys(keys))
         log.info("image deleted", extra={"image_id": image_id, "objects": len(set(keys))})
 
-    def reprocess(self, image_id: int) -> Record:
-        """Pending again and queued: the worker does it again, overwriting the views."""
-        record = self.repository.requeue(image_id)
+    def reprocess(self, image_id: int, preset: object = None, cutout: object = None) -> Record:
+        """Pending again and queued: the worker does it again, overwriting the views; with another output preset
+        or cut-out choice when given (a name the presets know; UnknownPreset otherwise)."""
+        chosen, cut = output_options(self.settings, preset, cutout)
+        record = self.repository.requeue(image_id, chosen if preset not in (None, "") else None,
+                                         cut if cutout not in (None, "") else None)
         if record is None:
             self.get(image_id)  # ImageNotFound when there is none; otherwise it is pending
             raise ImagePending(f"image {image_id} is pending: it can be processed again once it is processed or failed")

@@ -67,7 +67,7 @@ def process_job(record: Record, settings: Settings, repository: ImageRepository,
     with STAGE_SECONDS.labels("load").time():
         data = load_photo(record, settings, storage)
     with STAGE_SECONDS.labels("analyze").time():
-        analysis = analyze_photo(data, settings)
+        analysis = analyze_photo(data, settings, preset=record.preset, cutout=record.cutout)
     with STAGE_SECONDS.labels("store").time():
         shots = [_store_view(record.id, view, storage) for view in analysis.views]
     skipped = [Skipped(s.label, s.title, s.reason) for s in analysis.skipped]
@@ -84,4 +84,5 @@ def _store_view(image_id: int, view: RenderedView, storage: Storage) -> Shot:
     key = view_key(image_id, view.label, EXTENSIONS[view.content_type])
     storage.put(key, view.data, view.content_type)
     return Shot(label=view.label, title=view.title, key=key, width=view.width, height=view.height,
-                box=view.box, low_resolution=view.low_resolution, padded=view.padded, reach=view.reach)
+                box=view.box, low_resolution=view.low_resolution, padded=view.padded, reach=view.reach,
+                upscaled=view.upscaled, notes=tuple(view.flags))

@@ -7,6 +7,7 @@ from __future__ import annotations
 from posecraft.catalogue import DEFAULT_PAGE, MAX_PAGE, MAX_QUERY_LENGTH
 from posecraft.config import Settings
 from posecraft.records import Status
+from posecraft.views.presets import known_presets
 
 STATUSES = [status.value for status in Status]
 
@@ -37,6 +38,19 @@ CALLBACK_DESCRIPTION = (
     "with WEBHOOK_SECRET>`. Anything but a 2xx is tried again with backoff (5 tries over about 10 minutes). The "
     "same rules as image URLs (public addresses, ports 80/443); refused (400) when the server has no WEBHOOK_SECRET."
 )
+
+
+def output_fields(settings: Settings, cutout_type: str = "boolean") -> dict:
+    """The `preset` and `cutout` fields a submission may carry (a form field's `cutout` is the text true or false)."""
+    names = list(known_presets(settings.presets_file))
+    cutout = {"type": "boolean"} if cutout_type == "boolean" else {"type": "string", "enum": ["true", "false"]}
+    return {
+        "preset": {"type": "string", "enum": names,
+                   "description": f"The output preset the views follow (default {settings.default_preset}); "
+                                  "an unknown one is a 400 naming those there are."},
+        "cutout": {**cutout, "description": "Also cut the person out on transparency (a PNG view); default from "
+                                            "VIEW_CUTOUT."},
+    }
 
 
 def openapi_spec(settings: Settings) -> dict:
@@ -85,7 +99,8 @@ def openapi_spec(settings: Settings) -> dict:
                                 "schema": {"type": "object", "required": ["file"], "properties": {
                                     "file": {"type": "string", "format": "binary",
                                              "description": "The photo; its filename becomes the image's `name`."},
-                                    "callbackUrl": {"type": "string", "description": CALLBACK_DESCRIPTION}}},
+                                    "callbackUrl": {"type": "string", "description": CALLBACK_DESCRIPTION},
+                                    **output_fields(settings, "true or false")}},
                             },
                             "application/json": {
                                 "schema": {"oneOf": [
@@ -304,14 +319,16 @@ def openapi_spec(settings: Settings) -> dict:
                     "type": "object", "required": ["imageUrl"],
                     "properties": {"imageUrl": {"type": "string", "maxLength": settings.max_url_length,
                                                 "description": "An absolute http(s) URL of a public host."},
-                                   "callbackUrl": {"type": "string", "description": CALLBACK_DESCRIPTION}},
+                                   "callbackUrl": {"type": "string", "description": CALLBACK_DESCRIPTION},
+                                   **output_fields(settings)},
                 },
                 "ImageDataRequest": {
                     "type": "object", "required": ["imageData"],
                     "properties": {"imageData": {"type": "string", "pattern": "^data:[^,]*;base64,",
                                                  "description": "A data URL: data:image/jpeg;base64,... Its "
                                                                 "`name` is `upload-<id>.<ext>`."},
-                                   "callbackUrl": {"type": "string", "description": CALLBACK_DESCRIPTION}},
+                                   "callbackUrl": {"type": "string", "description": CALLBACK_DESCRIPTION},
+                                   **output_fields(settings)},
                 },
                 "BatchRequest": {
                     "type": "object", "required": ["imageUrls"],
@@ -320,7 +337,8 @@ def openapi_spec(settings: Settings) -> dict:
                         "items": {"type": "string", "maxLength": settings.max_url_length},
                     }, "callbackUrl": {"type": "string", "description": "For every image of the batch (an image "
                                                                        "already processed is told at once). "
-                                                                       + CALLBACK_DESCRIPTION}},
+                                                                       + CALLBACK_DESCRIPTION},
+                                   **output_fields(settings)},
                 },
                 "Submission": {
                     "type": "object", "required": ["id", "url", "status", "duplicate"],
@@ -345,6 +363,9 @@ def openapi_spec(settings: Settings) -> dict:
                                    "description": "White bands hold the margin where the photo ends."},
                         "reach": {"type": "string", "nullable": True, "enum": ["feet", "knees", "thighs", "hips", None],
                                   "description": "The length view: how far down the body it goes."},
+                        "upscaled": {"type": "boolean", "description": "Written larger than its box (a preset asked)."},
+                        "notes": {"type": "array", "items": {"type": "string"},
+                                  "description": "What of the preset's rules this view misses, in words."},
                     },
                 },
                 "Status": {
@@ -363,6 +384,8 @@ def openapi_spec(settings: Settings) -> dict:
                         "people": {"type": "integer", "nullable": True},
                         "ambiguous": {"type": "boolean",
                                       "description": "Another person in the photo scored close to the one chosen."},
+                        "preset": {"type": "string", "description": "The output preset the views follow."},
+                        "cutout": {"type": "boolean", "description": "Whether a cut-out (PNG with alpha) is made."},
                         "error": {"type": "string", "nullable": True},
                         "createdAt": {"type": "string", "format": "date-time"},
                         "updatedAt": {"type": "string", "format": "date-time"},

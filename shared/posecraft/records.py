@@ -105,22 +105,25 @@ class Shot:
     low_resolution: bool = False
     padded: bool = False  # white bands hold the margin where the photo ends
     reach: str | None = None  # the length view: how far down the body it goes (feet, knees, thighs, hips)
+    upscaled: bool = False  # written larger than its box (only when the preset asks)
+    notes: tuple[str, ...] = ()  # what of the preset's rules it misses, in words
 
     def to_doc(self) -> dict[str, Any]:
         return {"label": self.label, "title": self.title, "key": self.key, "width": self.width,
                 "height": self.height, "box": list(self.box), "lowResolution": self.low_resolution,
-                "padded": self.padded, "reach": self.reach}
+                "padded": self.padded, "reach": self.reach, "upscaled": self.upscaled, "notes": list(self.notes)}
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Shot:
         return cls(label=doc["label"], title=doc.get("title", doc["label"]), key=doc["key"], width=doc["width"],
                    height=doc["height"], box=tuple(doc["box"]), low_resolution=bool(doc.get("lowResolution")),
-                   padded=bool(doc.get("padded")), reach=doc.get("reach"))
+                   padded=bool(doc.get("padded")), reach=doc.get("reach"), upscaled=bool(doc.get("upscaled")),
+                   notes=tuple(doc.get("notes") or ()))
 
     def to_json(self, links: MediaLinks) -> dict[str, Any]:
         return {"label": self.label, "title": self.title, "url": links.url(self.key), "width": self.width,
                 "height": self.height, "box": list(self.box), "lowResolution": self.low_resolution,
-                "padded": self.padded, "reach": self.reach}
+                "padded": self.padded, "reach": self.reach, "upscaled": self.upscaled, "notes": list(self.notes)}
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,8 @@ class Record:
     ambiguous: bool = False
     error: str | None = None
     attempts: int = 0
+    preset: str = "default"  # the output preset the views follow (posecraft.views.presets)
+    cutout: bool = False  # the person on transparency too
 
     @classmethod
     def new(cls, image_id: int, identity: str, source: Source, now: datetime, *, url: str | None = None,
@@ -176,6 +181,7 @@ class Record:
             "status": self.status.value,
             "shots": [s.to_doc() for s in self.shots], "skipped": [s.to_doc() for s in self.skipped],
             "people": self.people, "ambiguous": self.ambiguous, "error": self.error, "attempts": self.attempts,
+            "preset": self.preset, "cutout": self.cutout,
             "createdAt": self.created_at, "updatedAt": self.updated_at, "search": search_text(self.name, self.url),
         }
 
@@ -188,6 +194,7 @@ class Record:
             shots=tuple(Shot.from_doc(s) for s in doc.get("shots") or ()),
             skipped=tuple(Skipped.from_doc(s) for s in doc.get("skipped") or ()),
             people=doc.get("people"), ambiguous=bool(doc.get("ambiguous")), error=doc.get("error"),
+            preset=doc.get("preset") or "default", cutout=bool(doc.get("cutout")),
             attempts=int(doc.get("attempts") or 0),
         )
 
@@ -209,6 +216,8 @@ def status_object(record: Record, links: MediaLinks) -> dict[str, Any]:
         "skipped": [s.to_doc() for s in record.skipped],
         "people": record.people,
         "ambiguous": record.ambiguous,
+        "preset": record.preset,
+        "cutout": record.cutout,
         "error": record.error,
         "createdAt": _iso(record.created_at),
         "updatedAt": _iso(record.updated_at),

@@ -76,6 +76,8 @@ class NewImage:
     url: str | None = None
     key: str | None = None
     name: str | None = None  # None: the URL's last path segment, or upload-<id>.<ext>
+    preset: str = "default"  # the output preset its views follow
+    cutout: bool = False
 
     @classmethod
     def for_url(cls, url: str) -> NewImage:
@@ -325,7 +327,8 @@ class ImageRepository:
                     retried = self._images.find_one_and_update(
                         {"_id": doc["_id"], "status": Status.FAILED.value},
                         {"$set": {"status": Status.PENDING.value, "error": None, "attempts": 0,
-                                  "key": wanted[identity].key, "updatedAt": _now()},
+                                  "key": wanted[identity].key, "preset": wanted[identity].preset,
+                                  "cutout": wanted[identity].cutout, "updatedAt": _now()},
                          "$addToSet": {"callbacks": {"$each": list(callbacks)}}},
                         return_document=ReturnDocument.AFTER,
                     )
@@ -336,7 +339,8 @@ class ImageRepository:
             if new:
                 now = _now()
                 records = [Record.new(image_id, image.identity, image.source, now, url=image.url, key=image.key,
-                                      name=image.name, callbacks=callbacks)
+                                      name=image.name, callbacks=callbacks).replace(preset=image.preset,
+                                                                                     cutout=image.cutout)
                            for image_id, image in zip(self._reserve_ids(len(new)), new, strict=True)]
                 lost = set()
                 try:
@@ -475,13 +479,15 @@ class ImageRepository:
         return record
 
     @_unavailable
-    def requeue(self, image_id: int) -> Record | None:
+    def requeue(self, image_id: int, preset: str | None = None, cutout: bool | None = None) -> Record | None:
         """A processed or failed record made pending again (its views and reason cleared, its tries counted from
-        0), for the worker to do again; None when there is no such record or it is pending."""
+        0), for the worker to do again, with another preset or cut-out choice if given; None when there is no such
+        record or it is pending."""
+        options = {k: v for k, v in (("preset", preset), ("cutout", cutout)) if v is not None}
         doc = self._images.find_one_and_update(
             {"_id": image_id, "status": {"$ne": Status.PENDING.value}},
             {"$set": {"status": Status.PENDING.value, "shots": [], "skipped": [], "people": None,
-                      "ambiguous": False, "error": None, "attempts": 0, "updatedAt": _now()}},
+                      "ambiguous": False, "error": None, "attempts": 0, "updatedAt": _now(), **options}},
             return_document=ReturnDocument.AFTER,
         )
         if doc is None:

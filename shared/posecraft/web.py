@@ -54,7 +54,7 @@ LATENCY = Histogram("posecraft_http_request_duration_seconds", "Time to answer a
 # The HTTP status of each error class; an error takes that of the nearest class along its MRO
 # (UnusableImage is an InvalidImage but answers 422, not 415). A PoseCraftError with none is a bug: 500.
 HTTP_STATUS: dict[type[PoseCraftError], int] = {
-    MalformedRequest: 400,
+    MalformedRequest: 400,  # UnknownPreset too
     InvalidBatch: 400,
     InvalidURL: 400,
     UnsafeURL: 400,
