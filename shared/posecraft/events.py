@@ -133,6 +133,13 @@ class EventHub:
     def from_settings(cls, settings: Settings, read_records: ReadRecords) -> EventHub:
         return cls(_redis(settings), channel_name(settings), read_records, settings.max_event_streams)
 
+    def ping(self) -> None:
+        """Readiness: live events need Redis."""
+        try:
+            self._client.ping()
+        except RedisError as exc:
+            raise ServiceUnavailable(f"Redis is unavailable (live events): {exc}") from exc
+
     @property
     def open_streams(self) -> int:
         return len(self._streams)

@@ -21,8 +21,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     catalogue = Catalogue.from_settings(settings)
     app.extensions["settings"] = settings
     app.extensions["catalogue"] = catalogue
-    app.extensions["events"] = EventHub.from_settings(settings, catalogue.statuses)
-    init_api(app, settings, service="status", checks={"mongodb": catalogue.repository.ping},
+    events = app.extensions["events"] = EventHub.from_settings(settings, catalogue.statuses)
+    init_api(app, settings, service="status", checks={"mongodb": catalogue.repository.ping, "redis": events.ping},
              api_keys=catalogue.repository.api_keys())
 
     from status_service.routes import bp

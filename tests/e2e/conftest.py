@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
-from support.viewports import LAPTOP
+from support.browser import fresh_page
 
 from posecraft.config import REPO_ROOT
 
@@ -54,13 +54,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, built_page, system):
-    context = browser.new_context(viewport=LAPTOP, base_url=system.base_url)
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"JavaScript errors on the page: {errors}"
+    yield from fresh_page(browser, system.base_url, "the page")
 
 
 @pytest.fixture

@@ -39,7 +39,8 @@ def test_a_processed_image_shows_its_shots_and_a_failed_one_its_reason(records, 
     assert (processed["status"], processed["shots"], processed["skipped"], processed["people"]) == (
         "processed",
         [{"label": "neck", "title": "Neck View", "url": view_url, "width": 600, "height": 600,
-          "box": [10, 20, 610, 620], "lowResolution": False, "padded": True, "reach": None}],
+          "box": [10, 20, 610, 620], "lowResolution": False, "padded": True, "reach": None,
+          "upscaled": False, "notes": []}],
         [{"label": "waist", "title": "Waist View", "reason": "the hips are not visible"}], 1)
     assert processed["error"] is None
     assert (failed["status"], failed["shots"], failed["error"]) == ("failed", [], "the URL answered 404")

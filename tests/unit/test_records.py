@@ -42,7 +42,8 @@ def test_the_status_object_names_urls_under_the_public_base_and_keeps_every_view
     assert answer["shots"] == [{"label": "length", "title": "Length View",
                                 "url": "https://posecraft.example/media/posecraft/views/7/length.jpg",
                                 "width": 600, "height": 800, "box": [0, 10, 600, 810], "lowResolution": False,
-                                "padded": True, "reach": "knees"}]
+                                "padded": True, "reach": "knees", "upscaled": False,
+                                "notes": []}]
     assert answer["skipped"] == [{"label": "sleeve", "title": "Sleeve View", "reason": "needs the elbow: not visible"}]
     assert (answer["status"], answer["people"], answer["ambiguous"]) == ("processed", 2, True)
     assert answer["createdAt"] == "2026-12-01T09:30:15.123Z"
