@@ -1,14 +1,17 @@
-"""Uploaded originals are private through nginx (auth_request to the status service's /api/media-access) when
-AUTH_REQUIRED is true; views stay public. The stack's status service is restarted with AUTH_REQUIRED=true for these
-tests (nginx asks it, and only it, whether a request may read an original), then restarted as it was."""
+"""/media through nginx: uploaded originals are private when AUTH_REQUIRED is true (auth_request to the status
+service's /api/media-access); views are public but unguessable (`views/<id>-<token>/...`). For the private-original
+tests the stack's status service is restarted with AUTH_REQUIRED=true (nginx asks it, and only it, whether a request
+may read an original), then restarted as it was."""
 from __future__ import annotations
 
 import dataclasses
 import io
+import re
 import uuid
 
 import pytest
 import requests
+from support.catalogue import fresh_photo, wait_for_status
 from support.images import PHOTOS
 
 from posecraft.records import MediaLinks
@@ -87,3 +90,27 @@ def test_a_query_string_on_an_original_is_still_403_and_views_stay_public(locked
     assert requests.get(url + "?acl=", headers={"X-API-Key": key}, timeout=5).status_code == 403
     view = requests.get(MediaLinks.from_settings(locked.settings).url("views/media-test/neck.jpg"), timeout=5)
     assert view.status_code == 200 and view.headers["Content-Type"] == "image/jpeg"
+
+
+def test_views_are_public_under_a_random_token_and_their_guessable_keys_answer_404(system):
+    submitted = requests.post(f"{system.base_url}/api/process", timeout=30,
+                              files={"file": ("look.jpg", io.BytesIO(fresh_photo()), "image/jpeg")})
+    image_id = submitted.json()["id"]
+    status = wait_for_status(system.base_url, image_id)
+    assert status["status"] == "processed" and status["shots"], status
+
+    bucket = f"{system.base_url}/media/{system.settings.s3_bucket}"
+    folders = set()
+    for shot in status["shots"]:
+        found = re.fullmatch(rf"{re.escape(bucket)}/views/{image_id}-([0-9a-f]{{32}})/{shot['label']}\.jpg", shot["url"])
+        assert found, shot["url"]
+        folders.add(found.group(1))
+        assert requests.get(shot["url"], timeout=5).status_code == 200  # shareable: no key needed
+        guessed = requests.get(f"{bucket}/views/{image_id}/{shot['label']}.jpg", timeout=5)
+        assert guessed.status_code == 404 and guessed.headers["Content-Type"].startswith("application/json")
+    assert len(folders) == 1  # one token per image
+
+    again = requests.post(f"{system.base_url}/api/images/{image_id}/reprocess", timeout=10)
+    assert again.status_code == 202, again.text
+    redone = wait_for_status(system.base_url, image_id)
+    assert [shot["url"] for shot in redone["shots"]] == [shot["url"] for shot in status["shots"]]  # the same keys
