@@ -237,7 +237,7 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-# --- records written before schema 3 ---------------------------------------------------------------------------
+# --- records written before schema 4 ---------------------------------------------------------------------------
 
 _UPLOAD_KEY = re.compile(r"uploads/([0-9a-f]{64})\.[a-z0-9]+")
 _VIEW_KEY = re.compile(r"views/[^?#]+$")
