@@ -1,7 +1,8 @@
 """`posecraft views [--out DIR] [--json] [--debug] [--preset NAME] [--cutout] PHOTO...`: the worker's pipeline on
 local files, no services. `posecraft presets`: the output presets and their rules.
-(`posecraft migrate` rewrites the image records of an older schema in MONGO_URL's database; the services also do
-it when they start. `posecraft keys create NAME | list | revoke NAME` manages the API keys.)
+(`posecraft migrate` rewrites the image records of an older schema in MONGO_URL's database, as the services also
+do when they start, and moves views stored at guessable keys under their records' tokens in S3. `posecraft keys
+create NAME | list | revoke NAME` manages the API keys.)
 `posecraft check [--no-pose]`: the settings of this environment checked as every process checks them at start.
 
 Each photo's views go to DIR/<photo name>/<label>.jpg (.webp with VIEW_FORMAT=webp; cutout.png with --cutout;
@@ -147,16 +148,20 @@ def presets_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def migrate_command(args: argparse.Namespace, settings: Settings) -> int:
     from posecraft.repository import ImageRepository
+    from posecraft.storage import Storage
+    from posecraft.view_moves import move_guessable_views
 
     repository = ImageRepository.from_settings(settings)
     try:
         migrated = repository.prepare()
+        moved = move_guessable_views(repository, Storage.from_settings(settings))
     except PoseCraftError as error:
         print(f"posecraft: {error.reason}", file=sys.stderr)
         return 1
     finally:
         repository.close()
-    print(f"{migrated} image records migrated to the current schema in {settings.mongo_db}")
+    print(f"{migrated} image records migrated to the current schema in {settings.mongo_db}; "
+          f"the views of {moved} moved under their view tokens in S3")
     return 0
 
 

@@ -49,7 +49,9 @@ class Settings:
     s3_public_url: str = ""
     s3_bucket: str = "posecraft"
     s3_access_key: str = "posecraft"
-    s3_secret_key: str = "posecraft-secret"
+    # No default: a documented secret opens the bucket to anyone who read the docs. `make up` makes one at first
+    # start (posecraft.devstack: <data_dir>/s3-secret); compose and deployments must set it.
+    s3_secret_key: str = ""
     s3_region: str = "us-east-1"
 
     # --- queue ----------------------------------------------------------------------------------
@@ -297,7 +299,7 @@ _RULES: dict[str, tuple[Callable[[Any], str | None], str]] = {
     "s3_bucket": (_when(lambda v: bool(_BUCKET.fullmatch(v))),
                   "an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens"),
     "s3_access_key": (_when(bool), "a non-empty key"),
-    "s3_secret_key": (_when(bool), "a non-empty key"),
+    "s3_secret_key": (_when(bool), "required: the S3 endpoint's secret (a long random string; `make up` makes one)"),
     "s3_region": (_when(bool), "a region name, e.g. us-east-1"),
     "queue_name": (_when(bool), "a non-empty queue name"),
     "queue_visibility_timeout": (_when(lambda v: v > 0), "seconds, above 0"),

@@ -16,7 +16,7 @@ from posecraft.errors import ImageNotFound, ImagePending, NoViews, ServiceUnavai
 from posecraft.queue import Job, JobQueue
 from posecraft.records import Record, Source
 from posecraft.repository import ImageRepository
-from posecraft.storage import Storage
+from posecraft.storage import Storage, view_folder
 from posecraft.submissions import output_options
 
 log = logging.getLogger(__name__)
@@ -43,11 +43,13 @@ class ImageActions:
         S3 is asked first, so an outage answers 503 with nothing deleted. The original is keyed by its content,
         so it is removed only while no record has that content again (a new upload of the same file, made since,
         keeps it)."""
-        views = self.storage.list_keys(f"views/{image_id}/")
+        folder = view_folder(image_id, self.get(image_id).view_token)
+        views = self.storage.list_keys(folder)
         record = self.repository.delete(image_id)
         if record is None:
             raise ImageNotFound(f"no image with id {image_id}")
-        keys = views + self.storage.list_keys(f"views/{image_id}/")  # a view the worker wrote meanwhile
+        # A view the worker wrote meanwhile; a view not yet moved under the token (posecraft.view_moves).
+        keys = views + self.storage.list_keys(folder) + [shot.key for shot in record.shots]
         if record.source is Source.UPLOAD and record.key and self.repository.find_by_identity(record.identity) is None:
             keys.append(record.key)
         self.storage.delete(dict.fromkeys(keys))

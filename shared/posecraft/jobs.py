@@ -1,7 +1,7 @@
 """One job: load the photo, find the pose, store the views, record the outcome; and how often to try.
 
 `process_job` does one try. Running it twice for one image overwrites the same S3 keys
-(`views/<id>/<label>.<ext>`) and leaves one correct record. It raises a `PoseCraftError` whose `permanent`
+(`views/<id>-<token>/<label>.<ext>`) and leaves one correct record. It raises a `PoseCraftError` whose `permanent`
 flag tells the worker whether trying again can help; `RetryPolicy` says how many tries and how far apart.
 """
 from __future__ import annotations
@@ -69,7 +69,7 @@ def process_job(record: Record, settings: Settings, repository: ImageRepository,
     with STAGE_SECONDS.labels("analyze").time():
         analysis = analyze_photo(data, settings, preset=record.preset, cutout=record.cutout)
     with STAGE_SECONDS.labels("store").time():
-        shots = [_store_view(record.id, view, storage) for view in analysis.views]
+        shots = [_store_view(record, view, storage) for view in analysis.views]
     skipped = [Skipped(s.label, s.title, s.reason) for s in analysis.skipped]
     with STAGE_SECONDS.labels("record").time():
         processed = repository.mark_processed(record.id, shots, skipped, analysis.people,
@@ -79,9 +79,9 @@ def process_job(record: Record, settings: Settings, repository: ImageRepository,
     return processed
 
 
-def _store_view(image_id: int, view: RenderedView, storage: Storage) -> Shot:
-    """Put one rendered view at its fixed key; the shot the record keeps for it."""
-    key = view_key(image_id, view.label, EXTENSIONS[view.content_type])
+def _store_view(record: Record, view: RenderedView, storage: Storage) -> Shot:
+    """Put one rendered view at its fixed key (under the record's view token); the shot the record keeps for it."""
+    key = view_key(record.id, record.view_token, view.label, EXTENSIONS[view.content_type])
     storage.put(key, view.data, view.content_type)
     return Shot(label=view.label, title=view.title, key=key, width=view.width, height=view.height,
                 box=view.box, low_resolution=view.low_resolution, padded=view.padded, reach=view.reach,

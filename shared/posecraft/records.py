@@ -4,22 +4,25 @@ A record stores S3 keys, never URLs: media URLs are built when answering, from t
 runs with, so the same record opens at whatever address PoseCraft is served from. An image's `identity` is what
 deduplicates it: the content hash of an uploaded file, the URL of a submitted URL.
 
-MongoDB document (collection `images`, `schema: 3`):
-    {_id: int, schema: 3, identity: str (unique), source: "upload"|"url", url: str|None (a submitted URL),
+MongoDB document (collection `images`, `schema: 4`):
+    {_id: int, schema: 4, identity: str (unique), source: "upload"|"url", url: str|None (a submitted URL),
      key: str|None (an uploaded original's S3 key), name: str (the uploaded file's name, or the URL's last path
      segment), search: str (name and URL in lower case: what the list's `q` matches),
      callbacks: [str] (webhook URLs told when the image next ends processed or failed),
+     viewToken: str (32 hex digits, random, made with the record: its views' keys hold it, posecraft.storage),
      status: "pending"|"processed"|"failed",
      shots: [{label, title, key, width, height, box: [x0, y0, x1, y1], lowResolution, padded, reach}],
      skipped: [{label, title, reason}], people: int|None, ambiguous: bool, error: str|None, attempts: int,
      createdAt, updatedAt}
-Documents of an older schema are rewritten by `migrate_document`: schema 1 (absolute URLs, dedupe on `url`) and
-schema 2 (no `name`).
+Documents of an older schema are rewritten by `migrate_document`: schema 1 (absolute URLs, dedupe on `url`),
+schema 2 (no `name`) and schema 3 (no `viewToken`; its views still at `views/<id>/`, which
+`posecraft.view_moves` moves in S3).
 """
 from __future__ import annotations
 
 import dataclasses
 import re
+import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
@@ -29,7 +32,7 @@ from urllib.parse import unquote, urlsplit
 
 from posecraft.config import Settings
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 MAX_NAME_LENGTH = 200
 
 
@@ -162,6 +165,7 @@ class Record:
     attempts: int = 0
     preset: str = "default"  # the output preset the views follow (posecraft.views.presets)
     cutout: bool = False  # the person on transparency too
+    view_token: str = ""  # the random part of its views' keys (posecraft.storage.view_key)
 
     @classmethod
     def new(cls, image_id: int, identity: str, source: Source, now: datetime, *, url: str | None = None,
@@ -169,7 +173,7 @@ class Record:
         """A pending record. Its name: the one given, else the URL's last path segment, else `upload-<id>.<ext>`."""
         name = name or (name_from_url(url) if url else default_name(image_id, key))
         return cls(id=image_id, identity=identity, source=source, status=Status.PENDING, created_at=now,
-                   updated_at=now, url=url, key=key, name=name, callbacks=callbacks)
+                   updated_at=now, url=url, key=key, name=name, callbacks=callbacks, view_token=new_view_token())
 
     def replace(self, **changes: Any) -> Record:
         return dataclasses.replace(self, **changes)
@@ -181,7 +185,7 @@ class Record:
             "status": self.status.value,
             "shots": [s.to_doc() for s in self.shots], "skipped": [s.to_doc() for s in self.skipped],
             "people": self.people, "ambiguous": self.ambiguous, "error": self.error, "attempts": self.attempts,
-            "preset": self.preset, "cutout": self.cutout,
+            "preset": self.preset, "cutout": self.cutout, "viewToken": self.view_token,
             "createdAt": self.created_at, "updatedAt": self.updated_at, "search": search_text(self.name, self.url),
         }
 
@@ -195,7 +199,7 @@ class Record:
             skipped=tuple(Skipped.from_doc(s) for s in doc.get("skipped") or ()),
             people=doc.get("people"), ambiguous=bool(doc.get("ambiguous")), error=doc.get("error"),
             preset=doc.get("preset") or "default", cutout=bool(doc.get("cutout")),
-            attempts=int(doc.get("attempts") or 0),
+            attempts=int(doc.get("attempts") or 0), view_token=doc.get("viewToken") or "",
         )
 
     def image_url(self, links: MediaLinks) -> str:
@@ -203,6 +207,11 @@ class Record:
         if self.key is not None and self.source is Source.UPLOAD:
             return links.url(self.key)
         return self.url or ""
+
+
+def new_view_token() -> str:
+    """128 random bits: nobody finds a record's views without being given one of their URLs."""
+    return secrets.token_hex(16)
 
 
 def status_object(record: Record, links: MediaLinks) -> dict[str, Any]:
@@ -228,7 +237,7 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-# --- records written before schema 3 ---------------------------------------------------------------------------
+# --- records written before schema 4 ---------------------------------------------------------------------------
 
 _UPLOAD_KEY = re.compile(r"uploads/([0-9a-f]{64})\.[a-z0-9]+")
 _VIEW_KEY = re.compile(r"views/[^?#]+$")
@@ -239,7 +248,8 @@ def migrate_document(doc: dict[str, Any], bucket: str) -> dict[str, Any] | None:
 
     Schema 1 kept an upload's object URL in `url` and each shot's URL; both become keys (the part after
     `/<bucket>/`). Unknown then, `padded` is False and `ambiguous` False. Schema 2 had no `name`: a URL's is its
-    last path segment, an upload's (whose file name was never kept) `upload-<id>.<ext>`.
+    last path segment, an upload's (whose file name was never kept) `upload-<id>.<ext>`. Schema 3 had no view
+    token: one is made (its views are moved under it in S3 by `posecraft.view_moves`, shots and all).
     """
     schema = doc.get("schema", 1)
     if schema >= SCHEMA_VERSION:
@@ -258,6 +268,7 @@ def migrate_document(doc: dict[str, Any], bucket: str) -> dict[str, Any] | None:
         url = migrated.get("url")
         migrated["name"] = name_from_url(url) if url else default_name(doc["_id"], doc.get("key"))
     migrated.setdefault("callbacks", [])
+    migrated["viewToken"] = doc.get("viewToken") or new_view_token()
     migrated["search"] = search_text(migrated["name"], migrated.get("url"))
     return migrated
 

@@ -24,7 +24,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -453,6 +453,20 @@ class ImageRepository:
             return_document=ReturnDocument.AFTER,
         )
         return self._ended(doc)
+
+    @_unavailable
+    def with_shots_under(self, prefix: Callable[[int], str]) -> list[Record]:
+        """The processed records with a shot whose key starts with `prefix(id)`."""
+        records = (Record.from_doc(doc) for doc in self._images.find({"status": Status.PROCESSED.value}))
+        return [record for record in records if any(shot.key.startswith(prefix(record.id)) for shot in record.shots)]
+
+    @_unavailable
+    def replace_shots(self, record: Record, shots: Sequence[Shot]) -> bool:
+        """The shots' keys moved: the record's shots replaced unless it changed since it was read (a job wrote
+        new ones). True when replaced."""
+        result = self._images.update_one({"_id": record.id, "updatedAt": record.updated_at},
+                                         {"$set": {"shots": [shot.to_doc() for shot in shots]}})
+        return result.modified_count == 1
 
     @_unavailable
     def mark_failed(self, image_id: int, reason: str) -> Record | None:

@@ -1,7 +1,9 @@
 """The one S3 client (boto3): uploaded originals and garment views, publicly readable through a bucket policy.
 
-Keys: `uploads/<sha256>.<ext>` for an uploaded original (the same file is one object), `views/<id>/<label>.<ext>`
-for a view (a job run twice overwrites the same keys). Records keep these keys; the URLs browsers read them at
+Keys: `uploads/<sha256>.<ext>` for an uploaded original (the same file is one object),
+`views/<id>-<token>/<label>.<ext>` for a view, with the record's random view token (`Record.view_token`, 128 bits):
+views are public, so their keys must not be guessable; the token is the record's for good, so a job run twice
+overwrites the same keys. Records keep these keys; the URLs browsers read them at
 are `posecraft.records.MediaLinks`.
 """
 from __future__ import annotations
@@ -41,8 +43,12 @@ def upload_key(sha256_hex: str, extension: str) -> str:
     return f"uploads/{sha256_hex}.{extension}"
 
 
-def view_key(image_id: int, label: str, extension: str) -> str:
-    return f"views/{image_id}/{label}.{extension}"
+def view_folder(image_id: int, token: str) -> str:
+    return f"views/{image_id}-{token}/"
+
+
+def view_key(image_id: int, token: str, label: str, extension: str) -> str:
+    return f"{view_folder(image_id, token)}{label}.{extension}"
 
 
 class Storage:
@@ -104,6 +110,12 @@ class Storage:
     @_unavailable
     def put(self, key: str, data: bytes, content_type: str) -> None:
         self._client.put_object(Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+
+    @_unavailable
+    def copy(self, source: str, destination: str) -> None:
+        """The object at `source` copied to `destination` inside S3 (its type kept)."""
+        self._client.copy_object(Bucket=self.bucket, Key=destination,
+                                 CopySource={"Bucket": self.bucket, "Key": source})
 
     @_unavailable
     def get(self, key: str) -> bytes:

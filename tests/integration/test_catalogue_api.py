@@ -145,12 +145,12 @@ def test_a_deleted_image_is_gone_from_the_database_and_the_bucket_and_can_be_sub
     assert status["status"] == "processed", status
     storage = Storage.from_settings(system.settings)
     original = status["url"].split(f"/{system.settings.s3_bucket}/", 1)[1]
-    assert storage.list_keys(f"views/{image_id}/") and storage.exists(original)
+    assert storage.list_keys(f"views/{image_id}-") and storage.exists(original)  # views/<id>-<token>/
 
     answer = requests.delete(f"{system.base_url}/api/images/{image_id}", timeout=30)
 
     assert answer.status_code == 204 and answer.content == b""
-    assert storage.list_keys(f"views/{image_id}/") == []
+    assert storage.list_keys(f"views/{image_id}-") == []
     assert not storage.exists(original)
     assert requests.get(f"{system.base_url}/api/image-status/{image_id}", timeout=10).status_code == 404
     for url in [status["url"]] + [shot["url"] for shot in status["shots"]]:

@@ -17,6 +17,7 @@ import yaml
 from posecraft.config import REPO_ROOT
 
 POSECRAFT_SERVICES = ("ingest", "status", "worker")
+SECRET = "a-long-random-secret"
 
 
 @pytest.fixture
@@ -25,7 +26,8 @@ def project(tmp_path) -> Path:
         if entry.name not in {"docker-compose.yml", ".env", ".git"}:
             (tmp_path / entry.name).symlink_to(entry)
     shutil.copy(REPO_ROOT / "docker-compose.yml", tmp_path / "docker-compose.yml")
-    shutil.copy(REPO_ROOT / ".env.example", tmp_path / ".env")
+    # .env.example as an operator fills it in: the S3 secret has no default, so it is set (the last value wins).
+    (tmp_path / ".env").write_text((REPO_ROOT / ".env.example").read_text() + f"S3_SECRET_KEY={SECRET}\n")
     return tmp_path
 
 
@@ -40,6 +42,16 @@ def test_the_compose_file_is_valid_with_the_example_env_and_every_build_context_
     compose(project, "config", "-q")
 
 
+def test_without_an_s3_secret_compose_refuses_to_run_and_says_what_to_set(project):
+    shutil.copy(REPO_ROOT / ".env.example", project / ".env")  # S3_SECRET_KEY= left empty: no default secret
+
+    done = subprocess.run([shutil.which("docker-compose") or "docker-compose", "-f", str(project / "docker-compose.yml"),
+                           "config", "-q"], cwd=project, capture_output=True, text=True, timeout=60)
+
+    assert done.returncode != 0
+    assert "set S3_SECRET_KEY in .env" in done.stderr
+
+
 def test_it_runs_mongodb_redis_s3_both_services_the_worker_and_nginx(project):
     services = set(compose(project, "config", "--services").split())
 
@@ -47,7 +59,7 @@ def test_it_runs_mongodb_redis_s3_both_services_the_worker_and_nginx(project):
 
 
 def test_one_upload_limit_from_the_env_file_reaches_nginx_and_every_service(project):
-    (project / ".env").write_text("MAX_UPLOAD_BYTES=1234567\nPUBLIC_URL=https://posecraft.example.com\n")
+    (project / ".env").write_text(f"MAX_UPLOAD_BYTES=1234567\nPUBLIC_URL=https://posecraft.example.com\nS3_SECRET_KEY={SECRET}\n")
 
     rendered = compose(project, "config")
 

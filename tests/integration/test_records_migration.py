@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+import re
 import subprocess
 import sys
 import uuid
@@ -18,6 +19,7 @@ from support.images import PHOTOS
 
 from ingest_service import create_app as create_ingest_app
 from posecraft.repository import ImageRepository
+from posecraft.storage import Storage
 from status_service import create_app as create_status_app
 
 DATA = Path(__file__).parents[1] / "data" / "records_v1.json"
@@ -37,7 +39,8 @@ def _dates(doc):
 def v1_settings(settings):
     """A database as the first version left it, with that version's unique index on `url`."""
     own = dataclasses.replace(settings, mongo_db=f"v1_{uuid.uuid4().hex[:10]}", queue_name=f"v1.{uuid.uuid4().hex}",
-                              s3_public_url="http://127.0.0.1:9080/media")
+                              s3_public_url="http://127.0.0.1:9080/media", s3_bucket=f"v1-{uuid.uuid4().hex[:10]}")
+    Storage.from_settings(own).ensure_bucket()  # its views/<id>/ objects must not meet the stack's
     dump = json.loads(DATA.read_text())
     client = MongoClient(own.mongo_url, directConnection=True)
     db = client[own.mongo_db]
@@ -82,11 +85,43 @@ def test_the_file_behind_a_migrated_upload_is_a_duplicate_not_a_new_image(v1_set
     assert fresh["id"] == 5  # the id counter carried on
 
 
-def test_posecraft_migrate_rewrites_the_records_and_says_how_many(v1_settings, backing_services):
-    env = {**backing_services.env(), "MONGO_DB": v1_settings.mongo_db}
-
-    done = subprocess.run([sys.executable, "-m", "posecraft.cli", "migrate"], env=env, capture_output=True,
+def migrate_cli(settings, backing_services) -> subprocess.CompletedProcess:
+    env = {**backing_services.env(), "MONGO_DB": settings.mongo_db, "S3_BUCKET": settings.s3_bucket}
+    return subprocess.run([sys.executable, "-m", "posecraft.cli", "migrate"], env=env, capture_output=True,
                           text=True, timeout=60)
 
+
+def test_posecraft_migrate_rewrites_the_records_and_says_how_many(v1_settings, backing_services):
+    done = migrate_cli(v1_settings, backing_services)
+
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"4 image records migrated to the current schema in {v1_settings.mongo_db}"
+    # The output changed with the view tokens: it also says how many records' views moved (the two processed ones:
+    # their shots point under their tokens now, though no object of theirs is stored in this test).
+    assert done.stdout.strip() == (f"4 image records migrated to the current schema in {v1_settings.mongo_db}; "
+                                   "the views of 2 moved under their view tokens in S3")
+
+
+def test_posecraft_migrate_moves_views_from_guessable_keys_under_each_records_token(v1_settings, backing_services):
+    storage = Storage.from_settings(v1_settings)
+    old_keys = {image_id: [f"views/{image_id}/{label}.jpg" for label in labels]
+                for image_id, labels in {1: ("neck", "sleeve", "zoom", "waist", "length"), 2: ("neck",)}.items()}
+    for keys in old_keys.values():
+        for key in keys:
+            storage.put(key, f"jpeg of {key}".encode(), "image/jpeg")
+
+    done = migrate_cli(v1_settings, backing_services)
+    again = migrate_cli(v1_settings, backing_services)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("the views of 2 moved under their view tokens in S3")
+    assert again.stdout.strip().endswith("the views of 0 moved under their view tokens in S3")
+    repository = ImageRepository.from_settings(v1_settings)
+    first, second = repository.get_many([1, 2])
+    assert first.view_token != second.view_token
+    for record in (first, second):
+        assert re.fullmatch(r"[0-9a-f]{32}", record.view_token)
+        assert storage.list_keys(f"views/{record.id}/") == []  # the guessable keys answer 404 now
+        for shot, old in zip(record.shots, old_keys[record.id], strict=True):
+            assert shot.key == f"views/{record.id}-{record.view_token}/{shot.label}.jpg"
+            assert storage.get(shot.key) == f"jpeg of {old}".encode()
+    repository.close()

@@ -37,7 +37,7 @@ def wait_for_fetches(local_origin, count: int, timeout: float = 30) -> None:
 def stored_view_keys(settings, image_id: int) -> list[str]:
     s3 = boto3.client("s3", endpoint_url=settings.s3_endpoint_url, aws_access_key_id=settings.s3_access_key,
                       aws_secret_access_key=settings.s3_secret_key, region_name=settings.s3_region)
-    listing = s3.list_objects_v2(Bucket=settings.s3_bucket, Prefix=f"views/{image_id}/")
+    listing = s3.list_objects_v2(Bucket=settings.s3_bucket, Prefix=f"views/{image_id}-")  # views/<id>-<token>/
     return sorted(item["Key"] for item in listing.get("Contents", []))
 
 

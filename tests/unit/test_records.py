@@ -1,6 +1,7 @@
 """posecraft.records: the record's document round trip, its status object, and the schema-1 rewrite."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from posecraft.records import (
@@ -32,7 +33,7 @@ def test_a_record_survives_its_document_unchanged():
     record = processed_upload()
 
     assert Record.from_doc(record.to_doc()) == record
-    assert record.to_doc()["schema"] == 3
+    assert record.to_doc()["schema"] == 4
 
 
 def test_the_status_object_names_urls_under_the_public_base_and_keeps_every_view_attribute():
@@ -105,7 +106,27 @@ def test_a_schema_2_record_gains_its_name_and_nothing_else_changes():
     assert migrated is not None
     assert {k: v for k, v in migrated.items() if k not in ("name", "callbacks", "schema")} == {
         k: v for k, v in doc.items() if k != "schema"}
-    assert (migrated["name"], migrated["callbacks"], migrated["schema"]) == ("upload-7.jpg", [], 3)
+    assert (migrated["name"], migrated["callbacks"], migrated["schema"]) == ("upload-7.jpg", [], 4)
+
+
+def test_each_new_record_gets_its_own_128_bit_view_token():
+    tokens = {Record.new(i, f"https://shop.example/{i}.jpg", Source.URL, NOW).view_token for i in range(100)}
+
+    assert len(tokens) == 100
+    assert all(re.fullmatch(r"[0-9a-f]{32}", token) for token in tokens)
+
+
+def test_a_schema_3_record_gains_a_view_token_and_nothing_else_changes():
+    doc = processed_upload().to_doc()
+    del doc["viewToken"]
+    doc["schema"] = 3
+
+    migrated = migrate_document(doc, "posecraft")
+
+    assert migrated is not None and migrated["schema"] == 4
+    assert re.fullmatch(r"[0-9a-f]{32}", migrated["viewToken"])
+    assert {k: v for k, v in migrated.items() if k not in ("viewToken", "schema")} == {
+        k: v for k, v in doc.items() if k != "schema"}
 
 
 def test_every_status_object_names_its_image():

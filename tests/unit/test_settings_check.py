@@ -12,9 +12,22 @@ import pytest
 from posecraft.cli import main
 from posecraft.config import Settings, SettingsError, environment_problems
 
+# The one setting without a default (no documented S3 secret): every check here is of a setup that has one.
+SECRET = {"S3_SECRET_KEY": "a-long-random-secret"}
+
+
+@pytest.fixture(autouse=True)
+def _s3_secret_in_the_environment(monkeypatch):
+    monkeypatch.setenv("S3_SECRET_KEY", SECRET["S3_SECRET_KEY"])  # for `posecraft check`, which reads os.environ
+
 
 def test_the_defaults_pass_with_the_pose_runtime_and_the_installed_models():
-    assert Settings.from_env({}).problems(pose=True) == []
+    assert Settings.from_env(SECRET).problems(pose=True) == []
+
+
+def test_without_an_s3_secret_the_check_says_it_is_required():
+    assert environment_problems({}) == [
+        "S3_SECRET_KEY='': required: the S3 endpoint's secret (a long random string; `make up` makes one)"]
 
 
 @pytest.mark.parametrize(("variable", "value", "accepted"), [
@@ -48,7 +61,7 @@ def test_the_defaults_pass_with_the_pose_runtime_and_the_installed_models():
     ("LOG_LEVEL", "loud", "one of DEBUG, INFO, WARNING, ERROR, CRITICAL"),
 ])
 def test_a_bad_value_is_named_with_what_its_variable_accepts(variable, value, accepted):
-    problems = environment_problems({variable: value})
+    problems = environment_problems({**SECRET, variable: value})
 
     assert len(problems) == 1
     named, _, reason = problems[0].partition(": ")
@@ -65,11 +78,11 @@ def test_a_bad_value_is_named_with_what_its_variable_accepts(variable, value, ac
     ("CORS_ORIGINS", "http://localhost:5173,https://shop.example.com"), ("CORS_ORIGINS", "*"), ("LOG_LEVEL", "debug"),
 ])
 def test_good_values_pass(variable, value):
-    assert environment_problems({variable: value}) == []
+    assert environment_problems({**SECRET, variable: value}) == []
 
 
 def test_every_problem_is_reported_at_once_in_the_order_of_the_settings():
-    problems = environment_problems({"VIEW_FORMAT": "png", "VIEW_QUALITY": "0", "MONGO_URL": "localhost"})
+    problems = environment_problems({**SECRET, "VIEW_FORMAT": "png", "VIEW_QUALITY": "0", "MONGO_URL": "localhost"})
 
     assert [problem.split("=")[0] for problem in problems] == ["MONGO_URL", "VIEW_FORMAT", "VIEW_QUALITY"]
 
@@ -83,17 +96,17 @@ def test_values_that_do_not_parse_stop_from_env_with_each_variable_named():
 
 
 def test_validated_returns_good_settings_and_refuses_bad_ones_with_every_problem():
-    good = Settings.from_env({"VIEW_FORMAT": "webp"})
+    good = Settings.from_env({**SECRET, "VIEW_FORMAT": "webp"})
     assert good.validated() is good
 
     with pytest.raises(SettingsError) as error:
-        Settings.from_env({}, view_format="png", view_quality=0).validated()
+        Settings.from_env(SECRET, view_format="png", view_quality=0).validated()
     assert error.value.problems == ["VIEW_FORMAT='png': one of jpeg, webp",
                                     "VIEW_QUALITY=0: a whole number from 1 to 100"]
 
 
 def test_missing_model_files_are_a_problem_for_the_pose_engine_only(tmp_path):
-    settings = Settings.from_env({"MODELS_DIR": str(tmp_path)})
+    settings = Settings.from_env({**SECRET, "MODELS_DIR": str(tmp_path)})
 
     assert settings.problems() == []
     [problem] = settings.problems(pose=True)
@@ -109,7 +122,7 @@ def test_a_runtime_that_cannot_be_imported_is_named_with_how_to_install_it(monke
         monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.delitem(sys.modules, f"posecraft.pose.runtimes.{runtime}", raising=False)
 
-    [problem] = Settings.from_env({"POSE_RUNTIME": runtime}).problems(pose=True)
+    [problem] = Settings.from_env({**SECRET, "POSE_RUNTIME": runtime}).problems(pose=True)
 
     assert problem.startswith(f"POSE_RUNTIME={runtime} needs ")
     assert problem.endswith(f"pip install 'posecraft[{extra}]'")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -47,6 +48,8 @@ class DevStack:
         self.gunicorn_workers = gunicorn_workers
         self.settings = dataclasses.replace(
             settings,
+            # The S3 server this stack starts gets the secret of its data folder unless one is set.
+            s3_secret_key=settings.s3_secret_key or (s3_secret(self.data_dir) if "s3" in manage else ""),
             redis_url=f"redis://127.0.0.1:{ports.redis}/0" if "redis" in manage else settings.redis_url,
             mongo_url=f"mongodb://127.0.0.1:{ports.mongo}/" if "mongo" in manage else settings.mongo_url,
             s3_endpoint_url=f"http://127.0.0.1:{ports.s3}" if "s3" in manage else settings.s3_endpoint_url,
@@ -167,6 +170,17 @@ class DevStack:
         folder = self.data_dir / name
         folder.mkdir(parents=True, exist_ok=True)
         return folder
+
+
+def s3_secret(data_dir: Path) -> str:
+    """The S3 secret kept in `data_dir` (made at its first use: 256 random bits, readable by its owner only), so
+    `make up` needs no secret set and none is documented."""
+    path = Path(data_dir) / "s3-secret"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as file:
+            file.write(secrets.token_urlsafe(32) + "\n")
+    return path.read_text().strip()
 
 
 # --- how each process is started -----------------------------------------------------------------------------
