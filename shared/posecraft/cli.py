@@ -249,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return check_command(args)
     try:
-        settings = Settings.from_env().validated(pose=args.command == "views")
+        # Only `migrate` talks to S3 (it moves older views); `views` and `presets` only to the pose engine.
+        settings = Settings.from_env().validated(pose=args.command == "views", s3=args.command == "migrate")
     except SettingsError as error:
         _print_problems(error.problems)
         return 1

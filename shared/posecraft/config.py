@@ -151,17 +151,18 @@ class Settings:
             raise SettingsError(problems)
         return cls(**values)
 
-    def problems(self, pose: bool = False) -> list[str]:
+    def problems(self, pose: bool = False, s3: bool = True) -> list[str]:
         """What is wrong with these settings, one line per variable, in field order (empty: all good).
 
         `pose` also checks what only the pose engine needs: that POSE_RUNTIME imports here and that the model files
-        are in MODELS_DIR (the API services' images carry neither).
+        are in MODELS_DIR (the API services' images carry neither). `s3=False`: a command that never talks to S3
+        (`posecraft views`, `posecraft keys`) needs no S3 secret.
         """
         problems = []
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
             rule = _RULES.get(f.name)
-            if rule is None:
+            if rule is None or (not s3 and f.name == "s3_secret_key"):
                 continue
             accepts, accepted = rule
             reason = accepts(value)
@@ -171,9 +172,9 @@ class Settings:
             problems += _pose_problems(self)
         return problems
 
-    def validated(self, pose: bool = False) -> Settings:
+    def validated(self, pose: bool = False, s3: bool = True) -> Settings:
         """These settings, or SettingsError listing every problem (see `problems`)."""
-        problems = self.problems(pose)
+        problems = self.problems(pose, s3)
         if problems:
             raise SettingsError(problems)
         return self

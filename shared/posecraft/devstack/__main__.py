@@ -6,7 +6,7 @@ import signal
 import sys
 from pathlib import Path
 
-from posecraft.config import REPO_ROOT, environment_problems
+from posecraft.config import REPO_ROOT, SettingsError
 from posecraft.devstack.configs import WEB_DIST
 from posecraft.devstack.probes import port_open
 from posecraft.devstack.process import StackError
@@ -15,12 +15,17 @@ from posecraft.devstack.supervisor import Supervisor
 
 
 def up(nginx_port: int, run_dir: Path) -> int:
-    problems = environment_problems(pose=True)
-    if problems:  # refused by name before anything starts, as each process would refuse it
+    # Refused by name before anything starts, as each process would refuse it; checked as the stack will run them
+    # (with the S3 secret it keeps in its data folder when none is set).
+    try:
+        stack = DevStack.for_development(nginx_port=nginx_port, run_dir=run_dir)
+        problems = stack.settings.problems(pose=True)
+    except SettingsError as error:
+        problems = error.problems
+    if problems:
         for problem in problems:
             print(f"posecraft: {problem}", file=sys.stderr)
         return 2
-    stack = DevStack.for_development(nginx_port=nginx_port, run_dir=run_dir)
     if port_open(nginx_port):
         print(f"port {nginx_port} is already in use: is PoseCraft already running? "
               f"(choose another with --port)", file=sys.stderr)
