@@ -58,6 +58,9 @@ def test_a_colleague_sees_the_upload_appear_and_turn_processed_without_reloading
 
     # Found by the search box, by any part of its name, in any case.
     colleague.get_by_label("Search").fill("SHARED-LOOK")
+    # Waited for, not read once: the search is asked 300 ms after typing stops, so "not loading" right after the
+    # fill can still show the unfiltered rows.
+    expect(colleague.locator(".image-name").filter(has_not_text=re.compile("shared-look", re.IGNORECASE))).to_have_count(0)
     expect(colleague.locator(".table-section")).to_have_attribute("data-loading", "false")
     expect(row_of(colleague, image_id)).to_be_visible()
     names = colleague.locator(".image-name").all_inner_texts()
