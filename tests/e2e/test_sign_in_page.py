@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 from playwright.sync_api import expect
-from support.viewports import LAPTOP
+from support.viewports import LAPTOP, PHONE
 
 from posecraft.config import REPO_ROOT
 from posecraft.devstack import DevStack, Ports
@@ -77,6 +77,10 @@ def test_the_page_asks_for_a_key_refuses_a_wrong_one_and_signs_in_and_out(locked
     expect(page.get_by_text("Signed in as")).to_contain_text(name)
     expect(page.get_by_text("Live", exact=True)).to_be_visible()  # the stream rides the session cookie
     page.screenshot(path=SCREENSHOTS / f"{request.node.name}-signed-in.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport()
+    page.screenshot(path=SCREENSHOTS / f"{request.node.name}-signed-in-phone.png")
+    page.set_viewport_size(LAPTOP)
 
     # The cookie carries the session across a reload; the page never stored the key.
     page.reload()
