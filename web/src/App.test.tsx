@@ -3,7 +3,7 @@ import { act, fireEvent, render, screen, waitFor, within } from "@testing-librar
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
-import { POLL_INTERVAL_MS } from "./useCatalogue";
+import { POLL_INTERVAL_MS, RECONNECT_MS } from "./useCatalogue";
 import { processed, record } from "./test/records";
 import type { ImageRecord } from "./types";
 
@@ -431,5 +431,99 @@ describe("choosing the output", () => {
     await waitFor(() => expect(calls(fetchMock, "/api/process")).toHaveLength(1));
     const form = calls(fetchMock, "/api/process")[0][1]!.body as FormData;
     expect([form.get("preset"), form.get("cutout")]).toEqual(["zalando", "true"]);
+  });
+});
+
+describe("signing in", () => {
+  const KEY = "pck_right";
+
+  /** A server that requires keys: every route but the sign-in is 401 until the page holds a session. */
+  function serveLocked(route: Route = () => undefined) {
+    let session = false;
+    const fetchMock = serve((url, init) => {
+      if (url.pathname === "/api/session" && init?.method === "POST") {
+        const { key } = JSON.parse(String(init.body)) as { key: string };
+        if (key !== KEY) return { status: 401, body: { error: "that API key is not known or was revoked" } };
+        session = true;
+        return { status: 200, body: { signedIn: true, key: "editor" } };
+      }
+      if (url.pathname === "/api/session" && init?.method === "DELETE") {
+        session = false;
+        return { status: 204, body: null };
+      }
+      if (!session) return { status: 401, body: { error: "an API key is required: Authorization: Bearer <key>" } };
+      if (url.pathname === "/api/session") return { status: 200, body: { authRequired: true, key: "editor" } };
+      return route(url, init);
+    });
+    return { fetchMock, signInDirectly: () => (session = true) };
+  }
+
+  async function typeKeyAndSend(key: string) {
+    const box = screen.getByLabelText("API key");
+    await userEvent.clear(box);
+    await userEvent.type(box, key);
+    await userEvent.click(screen.getByRole("button", { name: "Sign in" }));
+  }
+
+  it("asks for a key on a 401, says where keys come from, shows the server's reason for a wrong one, and loads the catalogue once signed in", async () => {
+    const { fetchMock } = serveLocked((url) => (url.pathname === "/api/images" ? page([record({ id: 4, name: "look.jpg" })]) : undefined));
+    render(<App />);
+    const panel = await screen.findByRole("form", { name: "Sign in" });
+    expect(panel).toHaveTextContent("Ask your admin for one");
+    expect(panel).toHaveTextContent("posecraft keys create NAME");
+    expect(screen.queryByLabelText("Image URLs")).not.toBeInTheDocument();
+
+    await typeKeyAndSend("pck_wrong");
+    expect(await within(panel).findByRole("alert")).toHaveTextContent("Not signed in: that API key is not known or was revoked (HTTP 401)");
+    expect(screen.getByRole("form", { name: "Sign in" })).toBeInTheDocument();
+
+    await typeKeyAndSend(KEY);
+    expect(await screen.findByText("#4")).toBeInTheDocument();
+    expect(screen.queryByRole("form", { name: "Sign in" })).not.toBeInTheDocument();
+    expect(screen.getByText(/Signed in as/)).toHaveTextContent("Signed in as editor");
+    const signIns = fetchMock.mock.calls.filter(([input, init]) => String(input).endsWith("/api/session") && init?.method === "POST");
+    expect(signIns.map(([, init]) => JSON.parse(String(init!.body)))).toEqual([{ key: "pck_wrong" }, { key: KEY }]);
+  });
+
+  it("signs out with DELETE /api/session: the sign-in panel shows, the stream stays closed, and signing in opens it again", async () => {
+    const { fetchMock, signInDirectly } = serveLocked();
+    signInDirectly();
+    render(<App />);
+    stream().open();
+    expect(await screen.findByText("Signed in as")).toHaveTextContent("Signed in as editor");
+    await userEvent.click(screen.getByRole("button", { name: "Sign out" }));
+    await screen.findByRole("form", { name: "Sign in" });
+    expect(fetchMock.mock.calls.some(([input, init]) => String(input).endsWith("/api/session") && init?.method === "DELETE")).toBe(true);
+    const opened = FakeEventSource.instances.length;
+    expect(stream().readyState).toBe(FakeEventSource.CLOSED);
+    await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS * 2.5));
+    expect(FakeEventSource.instances).toHaveLength(opened);
+
+    await typeKeyAndSend(KEY);
+    await waitFor(() => expect(FakeEventSource.instances).toHaveLength(opened + 1));
+    stream().open();
+    expect(await screen.findByText("Live")).toBeInTheDocument();
+  });
+
+  it("asks for a key when the live stream is refused with a 401, and does not reopen it", async () => {
+    let session = true;
+    serve(() => (session ? undefined : { status: 401, body: { error: "the session has expired; sign in again" } }));
+    render(<App />);
+    stream().open();
+    await screen.findByText("Live");
+    session = false;
+    stream().fail(true);
+    expect(await screen.findByRole("form", { name: "Sign in" })).toBeInTheDocument();
+    await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS * 2.5));
+    expect(FakeEventSource.instances).toHaveLength(1);
+  });
+
+  it("shows no sign-out when the server requires no key", async () => {
+    serve((url) => (url.pathname === "/api/session" ? { status: 200, body: { authRequired: false, key: null } } : undefined));
+    render(<App />);
+    stream().open();
+    await screen.findByText("Live");
+    expect(screen.queryByRole("button", { name: "Sign out" })).not.toBeInTheDocument();
+    expect(screen.queryByRole("form", { name: "Sign in" })).not.toBeInTheDocument();
   });
 });

@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useMemo, useState, type DragEvent } from "react";
-import { deleteImage, fetchLimits, reprocessImage, submitUrls, uploadImage } from "./api";
+import { useCallback, useEffect, useMemo, useState, type DragEvent, type ReactNode } from "react";
+import { deleteImage, fetchLimits, fetchSession, onSignInNeeded, reprocessImage, signOut, submitUrls, uploadImage } from "./api";
 import { DEFAULT_MAX_UPLOAD_BYTES, fileProblem } from "./files";
 import {
   actionFailedNotice,
@@ -22,6 +22,7 @@ import { ConfirmDialog } from "./components/ConfirmDialog";
 import { ImageTable, type RowActions } from "./components/ImageTable";
 import { Lightbox, type OpenImage } from "./components/Lightbox";
 import { OutputOptionsPanel } from "./components/OutputOptionsPanel";
+import { SignInPanel } from "./components/SignInPanel";
 import { Snackbar } from "./components/Snackbar";
 import { UploadPanel } from "./components/UploadPanel";
 import { UrlForm } from "./components/UrlForm";
@@ -44,7 +45,77 @@ function useUploadLimit(): number {
   return maxBytes;
 }
 
+function AppHeader({ children }: { children?: ReactNode }) {
+  return (
+    <header className="app-header">
+      <h1>PoseCraft</h1>
+      <p>Garment views cut around the model's pose: neck, sleeve, zoomed, waist and length, and the model on white.</p>
+      {children}
+    </header>
+  );
+}
+
+/** The signed-in key's name and the way out; a failed sign-out says why (the session is still on). */
+function Account({ name, onSignOut }: { name: string; onSignOut: () => Promise<void> }) {
+  const [problem, setProblem] = useState<string | null>(null);
+  return (
+    <div className="account">
+      <span>
+        Signed in as <strong>{name}</strong>
+      </span>
+      <button
+        type="button"
+        className="button button-small"
+        onClick={() => onSignOut().catch((error: unknown) => setProblem(`Not signed out: ${describeError(error)}`))}
+      >
+        Sign out
+      </button>
+      {problem && <span role="alert">{problem}</span>}
+    </div>
+  );
+}
+
+/**
+ * The page: the workspace, or the sign-in panel once any request answered 401 (keys are required and the page has
+ * no session). Signing in mounts a fresh workspace, so the catalogue, the stream and the limits are read again.
+ */
 export function App() {
+  const [needsKey, setNeedsKey] = useState(false);
+  const [keyName, setKeyName] = useState<string | null>(null);
+  const [sessions, setSessions] = useState(0);
+
+  useEffect(() => onSignInNeeded(() => setNeedsKey(true)), []);
+  useEffect(() => {
+    // Only to name the key; a 401 here asks for one like any other, and other failures leave the name out.
+    fetchSession()
+      .then((session) => setKeyName(session.key))
+      .catch(() => undefined);
+  }, []);
+
+  const signedIn = useCallback((name: string) => {
+    setKeyName(name);
+    setNeedsKey(false);
+    setSessions((count) => count + 1);
+  }, []);
+
+  const leave = useCallback(async () => {
+    await signOut();
+    setKeyName(null);
+    setNeedsKey(true);
+  }, []);
+
+  if (needsKey) {
+    return (
+      <div className="app">
+        <AppHeader />
+        <SignInPanel onSignedIn={signedIn} />
+      </div>
+    );
+  }
+  return <Workspace key={sessions} account={keyName && <Account name={keyName} onSignOut={leave} />} />;
+}
+
+function Workspace({ account }: { account: ReactNode }) {
   const maxUploadBytes = useUploadLimit();
   const [notice, setNotice] = useState<Notice | null>(null);
   const [opened, setOpened] = useState<OpenImage | null>(null);
@@ -163,10 +234,7 @@ export function App() {
         void uploadFiles([...event.dataTransfer.files]);
       }}
     >
-      <header className="app-header">
-        <h1>PoseCraft</h1>
-        <p>Garment views cut around the model's pose: neck, sleeve, zoomed, waist and length, and the model on white.</p>
-      </header>
+      <AppHeader>{account}</AppHeader>
       <main>
         <div className="inputs">
           <UploadPanel maxBytes={maxUploadBytes} uploading={uploading} onFiles={(files) => void uploadFiles(files)} />

@@ -41,11 +41,19 @@ const BARE_STATUS_REASONS: Record<number, string> = {
   504: "the service took too long to answer",
 };
 
+/** Told when the server wants a key (any 401 but a refused sign-in): the page then asks for one. */
+const signInNeeded = new Set<() => void>();
+
+export function onSignInNeeded(listener: () => void): () => void {
+  signInNeeded.add(listener);
+  return () => signInNeeded.delete(listener);
+}
+
 async function request<T>(path: string, init?: RequestInit): Promise<T> {
   return (await send(path, init)) as T;
 }
 
-async function send(path: string, init?: RequestInit): Promise<unknown> {
+async function send(path: string, init?: RequestInit, { isSignIn = false } = {}): Promise<unknown> {
   let response: Response;
   try {
     response = await fetch(`${API_BASE}${path}`, { ...init, headers: { Accept: "application/json", ...init?.headers } });
@@ -54,6 +62,8 @@ async function send(path: string, init?: RequestInit): Promise<unknown> {
   }
   const body: unknown = await response.json().catch(() => null);
   if (!response.ok) {
+    // A wrong key at sign-in is the sign-in form's to show, not a lost session.
+    if (response.status === 401 && !isSignIn) signInNeeded.forEach((listener) => listener());
     const { error, invalid } = (body ?? {}) as { error?: unknown; invalid?: unknown };
     const reason =
       typeof error === "string" && error
@@ -132,3 +142,25 @@ export function reprocessImage(id: number): Promise<ImageRecord> {
 export const viewsZipUrl = (id: number) => `${API_BASE}/api/images/${id}/views.zip`;
 
 export const selectionZipUrl = (ids: number[]) => `${API_BASE}/api/images/views.zip?ids=${ids.join(",")}`;
+
+/** Who the page is signed in as: `key` is the key's name, null without a session (or when keys are not required). */
+export interface Session {
+  authRequired: boolean;
+  key: string | null;
+}
+
+/** The session the page's cookie carries; a 401 when keys are required and the page is not signed in. */
+export function fetchSession(): Promise<Session> {
+  return request<Session>("/api/session");
+}
+
+/** Trades an API key for a session cookie (HttpOnly: the page never holds the key after this); answers its name. */
+export async function signIn(key: string): Promise<string> {
+  const init = { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ key }) };
+  const { key: name } = (await send("/api/session", init, { isSignIn: true })) as { key: string };
+  return name;
+}
+
+export async function signOut(): Promise<void> {
+  await send("/api/session", { method: "DELETE" });
+}

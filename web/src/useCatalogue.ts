@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
-import { EVENTS_URL, fetchCatalogue, fetchRecords } from "./api";
+import { ApiError, EVENTS_URL, fetchCatalogue, fetchRecords, fetchSession } from "./api";
 import type { Accepted, CataloguePage, ImageEvent, ImageRecord, Status, StatusCounts } from "./types";
 
 /** While the live stream is down, pending rows are asked for this often. */
@@ -203,15 +203,27 @@ export function useCatalogue(filter: Filter, onError: (error: unknown) => void) 
         setLive("reconnecting");
         dropped = true;
         if (opened.readyState === EventSource.CLOSED) {
-          // Refused (a 503, say): the browser gives up on it, so a new one is opened after a while.
+          // Refused (a 503, say): the browser gives up on it, so a new one is opened after a while. An
+          // EventSource does not tell the status: the session route says whether it was a 401 (the page then
+          // asks for a key, and opens the stream again once signed in).
           opened.close();
-          timer = setTimeout(connect, delay);
-          delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+          void fetchSession()
+            .then(
+              () => true,
+              (error: unknown) => !(error instanceof ApiError && error.status === 401),
+            )
+            .then((retry) => {
+              if (!retry || stopped) return;
+              timer = setTimeout(connect, delay);
+              delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+            });
         }
       };
     };
+    let stopped = false;
     connect();
     return () => {
+      stopped = true;
       clearTimeout(timer);
       source?.close();
     };
