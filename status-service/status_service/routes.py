@@ -45,6 +45,11 @@ def images():
     return jsonify(_catalogue().listing(ListQuery.parse(request.args)))
 
 
+@bp.get("/images/counts")
+def image_counts():
+    return jsonify(_catalogue().counts(ListQuery.parse(request.args, allowed=("q",)).text))
+
+
 @bp.delete("/images/<raw_id>")
 def delete_image(raw_id: str):
     _catalogue().delete(parse_id(raw_id))
