@@ -134,12 +134,8 @@ export function useCatalogue(filter: Filter, onError: (error: unknown) => void) 
     const ask = ++generation.current;
     const { status, q } = filterRef.current;
     setLoading(true);
-    // The counts come by themselves: the rows never wait for the counting (slow on a large catalogue).
     if (countedFor.current !== q) dispatch({ type: "counts", counts: null });
     countedFor.current = q;
-    fetchCounts(q)
-      .then((counts) => ask === generation.current && dispatch({ type: "counts", counts }))
-      .catch(() => undefined);
     try {
       const page = await fetchCatalogue({ status: status || undefined, q });
       if (ask === generation.current) dispatch({ type: "page", page, append: false });
@@ -148,6 +144,11 @@ export function useCatalogue(filter: Filter, onError: (error: unknown) => void) 
     } finally {
       if (ask === generation.current) setLoading(false);
     }
+    // The counts after the rows, never holding them up: counting a large catalogue is the slow part (and a
+    // database that runs one query at a time would make the rows wait behind it).
+    fetchCounts(q)
+      .then((counts) => ask === generation.current && dispatch({ type: "counts", counts }))
+      .catch(() => undefined);
   }, []);
 
   useEffect(() => {
