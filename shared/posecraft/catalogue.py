@@ -19,7 +19,7 @@ from posecraft.repository import ImageRepository
 MAX_PAGE = 200
 DEFAULT_PAGE = 50
 MAX_QUERY_LENGTH = 200
-LIST_PARAMETERS = ("limit", "cursor", "status", "q")
+LIST_PARAMETERS = ("limit", "cursor", "status", "q", "counts")
 
 _ID = re.compile(r"[1-9][0-9]{0,17}")
 # Characters a file name in an archive should not carry (path separators, Windows' reserved ones, controls).
@@ -52,12 +52,13 @@ class ListQuery:
     cursor: int | None = None
     status: Status | None = None
     text: str | None = None
+    counts: bool = True  # false: the rows alone, not held up by counting (the page asks /api/images/counts)
 
     @classmethod
-    def parse(cls, args: Mapping[str, str]) -> ListQuery:
-        unknown = [name for name in args if name not in LIST_PARAMETERS]
+    def parse(cls, args: Mapping[str, str], allowed: Sequence[str] = LIST_PARAMETERS) -> ListQuery:
+        unknown = [name for name in args if name not in allowed]
         if unknown:
-            raise MalformedRequest(f"unknown parameter {unknown[0]!r}: the list takes {', '.join(LIST_PARAMETERS)}")
+            raise MalformedRequest(f"unknown parameter {unknown[0]!r}: this takes {', '.join(allowed)}")
         limit = DEFAULT_PAGE
         if "limit" in args:
             raw = args["limit"].strip()
@@ -77,7 +78,10 @@ class ListQuery:
         text = (args.get("q") or "").strip() or None
         if text is not None and len(text) > MAX_QUERY_LENGTH:
             raise MalformedRequest(f"q is {len(text)} characters long; at most {MAX_QUERY_LENGTH} are searched for")
-        return cls(limit, cursor, status, text)
+        counts = args.get("counts", "true").strip().lower()
+        if counts not in ("true", "false"):
+            raise MalformedRequest(f"counts must be true or false, not {counts[:40]!r}")
+        return cls(limit, cursor, status, text, counts == "true")
 
 
 def stem(name: str) -> str:
@@ -125,12 +129,15 @@ class Catalogue:
 
     def listing(self, query: ListQuery) -> dict[str, Any]:
         """The list's answer: a page of status objects, the cursor of the next, and the counts per status (of the
-        images the search matches, whatever the status filter)."""
+        images the search matches, whatever the status filter; null when not asked for)."""
         page = self.repository.page(query.limit, query.cursor, query.status, query.text)
-        counts = self.repository.count_by_status(query.text)
         return {"items": [self.status(record) for record in page.records],
                 "next": None if page.next_cursor is None else str(page.next_cursor),
-                "counts": {status.value: counts[status] for status in Status}}
+                "counts": self.counts(query.text) if query.counts else None}
+
+    def counts(self, text: str | None) -> dict[str, int]:
+        counts = self.repository.count_by_status(text)
+        return {status.value: counts[status] for status in Status}
 
     def get(self, image_id: int) -> Record:
         record = self.repository.get(image_id)

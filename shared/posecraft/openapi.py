@@ -10,6 +10,7 @@ from posecraft.records import Status
 from posecraft.views.presets import known_presets
 
 STATUSES = [status.value for status in Status]
+COUNTS = {"type": "object", "required": STATUSES, "properties": {status: {"type": "integer"} for status in STATUSES}}
 
 
 def _error(description: str) -> dict:
@@ -204,11 +205,27 @@ def openapi_spec(settings: Settings) -> dict:
                         {"name": "status", "in": "query", "schema": {"type": "string", "enum": STATUSES}},
                         {"name": "q", "in": "query", "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH},
                          "description": "Text the name or the URL contains, in any case (not a pattern)."},
+                        {"name": "counts", "in": "query", "schema": {"type": "boolean", "default": True},
+                         "description": "false: `counts` is null and the rows do not wait for the counting."},
                     ],
                     "responses": {
                         "200": {"description": "A page of the catalogue.",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Page"}}}},
                         "400": _error("A bad or unknown parameter; the reason names it."),
+                        "503": errors["503"],
+                    },
+                },
+            },
+            "/api/images/counts": {
+                "get": {
+                    "operationId": "imageCounts",
+                    "summary": "How many images have each status (of those `q` matches).",
+                    "parameters": [{"name": "q", "in": "query",
+                                    "schema": {"type": "string", "maxLength": MAX_QUERY_LENGTH}}],
+                    "responses": {
+                        "200": {"description": "The counts.", "content": {"application/json": {
+                            "schema": {"$ref": "#/components/schemas/Counts"}}}},
+                        "400": _error("A bad or unknown parameter."),
                         "503": errors["503"],
                     },
                 },
@@ -301,10 +318,10 @@ def openapi_spec(settings: Settings) -> dict:
                     "properties": {
                         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Status"}},
                         "next": {"type": "string", "nullable": True},
-                        "counts": {"type": "object", "required": STATUSES, "properties": {
-                            status: {"type": "integer"} for status in STATUSES}},
+                        "counts": {**COUNTS, "nullable": True},
                     },
                 },
+                "Counts": COUNTS,
                 "BatchError": {
                     "type": "object", "required": ["error"],
                     "properties": {

@@ -44,6 +44,11 @@ def images():
     return jsonify(_catalogue().listing(ListQuery.parse(request.args)))
 
 
+@bp.get("/images/counts")
+def image_counts():
+    return jsonify(_catalogue().counts(ListQuery.parse(request.args, allowed=("q",)).text))
+
+
 @bp.get("/events")
 def events():
     hub: EventHub = current_app.extensions["events"]

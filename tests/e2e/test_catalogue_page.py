@@ -102,8 +102,10 @@ def test_re_process_from_the_page_shows_pending_then_processed(page):
     wait_until_done(row)
     before = page.request.get(f"/api/image-status/{image_id}").json()["updatedAt"]
 
-    row.get_by_role("button", name="Process again.jpg again").click()
+    with page.expect_response(lambda answer: answer.url.endswith(f"/api/images/{image_id}/reprocess")) as asked:
+        row.get_by_role("button", name="Process again.jpg again").click()
 
+    assert asked.value.status == 202  # queued again: what follows is the new run, not the first one's state
     expect(row).to_have_attribute("data-status", re.compile("^(pending|processed)$"))
     expect(row).to_have_attribute("data-status", "processed", timeout=PROCESSING_TIMEOUT_MS)
     assert page.request.get(f"/api/image-status/{image_id}").json()["updatedAt"] > before

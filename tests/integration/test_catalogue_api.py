@@ -105,6 +105,13 @@ def test_the_list_counts_each_status_of_what_the_search_matches_and_filters_by_s
     assert everything["next"] is None
     assert [item["id"] for item in failed["items"]] == [ids[1], ids[0]]
     assert failed["counts"] == everything["counts"]  # counts are of the search, whatever the status filter
+    rows_alone = requests.get(f"{system.base_url}/api/images", params={"q": seeded.token, "counts": "false"},
+                              timeout=30).json()
+    assert rows_alone["counts"] is None and rows_alone["items"] == everything["items"]
+    counts = requests.get(f"{system.base_url}/api/images/counts", params={"q": seeded.token}, timeout=30)
+    assert counts.json() == everything["counts"]
+    assert requests.get(f"{system.base_url}/api/images/counts?limit=3", timeout=30).json() == {
+        "error": "unknown parameter 'limit': this takes q"}
 
 
 def test_the_search_matches_the_file_name_or_the_url_in_any_case(system, seeded):
@@ -129,7 +136,7 @@ def test_the_search_matches_the_file_name_or_the_url_in_any_case(system, seeded)
     ("limit=500", "limit must be a whole number from 1 to 200, not '500'"),
     ("cursor=-4", "cursor (the `next` of the page before) is a positive whole number, not '-4'"),
     ("status=done", "status must be one of pending, processed, failed, not 'done'"),
-    ("sort=name", "unknown parameter 'sort': the list takes limit, cursor, status, q"),
+    ("sort=name", "unknown parameter 'sort': this takes limit, cursor, status, q, counts"),
 ])
 def test_a_bad_list_parameter_is_a_400_with_the_reason(system, query, reason):
     answer = requests.get(f"{system.base_url}/api/images?{query}", timeout=10)

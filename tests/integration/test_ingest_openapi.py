@@ -82,8 +82,11 @@ def test_status_answers_match_the_spec(spec, ingest_client, status_client, recor
 def test_catalogue_answers_match_the_spec(spec, ingest_client, status_client, records):
     image_id = ingest_client.post("/api/process", json={"imageUrl": "https://example.com/c.jpg"}).get_json()["id"]
 
-    for answer in (status_client.get("/api/images?limit=1"), status_client.get("/api/images?status=x")):
+    for answer in (status_client.get("/api/images?limit=1"), status_client.get("/api/images?counts=false"),
+                   status_client.get("/api/images?status=x")):
         assert_conforms(spec, "/api/images", "get", answer)
+    for answer in (status_client.get("/api/images/counts?q=c.jpg"), status_client.get("/api/images/counts?x=1")):
+        assert_conforms(spec, "/api/images/counts", "get", answer)
     for answer in (ingest_client.post(f"/api/images/{image_id}/reprocess"), ingest_client.post("/api/images/0/reprocess")):
         assert_conforms(spec, "/api/images/{id}/reprocess", "post", answer)
     records.mark_failed(image_id, "the URL answered 404")

@@ -59,6 +59,9 @@ def queue(worker_settings):
 def running_worker(worker_settings):
     """A worker consuming in a thread of this process; stopped (as SIGTERM would) after the test."""
     worker = Worker.from_settings(worker_settings)
+    # Prepared before it starts (migration, indexes): a test that stops MongoDB at once finds it consuming, not
+    # still preparing (which it then waits to finish, the job untaken).
+    worker.repository.ensure_prepared()
     thread = threading.Thread(target=worker.run, name="test-worker", daemon=True)
     thread.start()
     yield worker
@@ -180,6 +183,9 @@ def test_sigterm_while_the_worker_waits_out_an_s3_outage_gives_the_job_back_at_o
                                                                                     repository, queue,
                                                                                     worker_settings):
     worker = Worker.from_settings(worker_settings)
+    # Prepared before it starts (migration, indexes): a test that stops MongoDB at once finds it consuming, not
+    # still preparing (which it then waits to finish, the job untaken).
+    worker.repository.ensure_prepared()
     thread = threading.Thread(target=worker.run, name="test-worker", daemon=True)
     backing_services.stop("s3")
     try:

@@ -21,13 +21,13 @@ def record(image_id: int, name: str, labels=("neck", "length")) -> Record:
                           Shot(label, label, f"views/{image_id}/{label}.jpg", 10, 10, (0, 0, 10, 10)) for label in labels))
 
 
-def test_the_list_defaults_to_50_newest_of_every_status():
-    assert ListQuery.parse({}) == ListQuery(limit=50, cursor=None, status=None, text=None)
+def test_the_list_defaults_to_50_newest_of_every_status_with_the_counts():
+    assert ListQuery.parse({}) == ListQuery(limit=50, cursor=None, status=None, text=None, counts=True)
 
 
 def test_the_list_reads_every_parameter():
-    assert ListQuery.parse({"limit": "200", "cursor": "1234", "status": "failed", "q": "  Look-01 "}) == ListQuery(
-        200, 1234, Status.FAILED, "Look-01")
+    assert ListQuery.parse({"limit": "200", "cursor": "1234", "status": "failed", "q": "  Look-01 ",
+                            "counts": "false"}) == ListQuery(200, 1234, Status.FAILED, "Look-01", counts=False)
 
 
 @pytest.mark.parametrize(("args", "reason"), [
@@ -37,7 +37,8 @@ def test_the_list_reads_every_parameter():
     ({"cursor": "abc"}, "cursor (the `next` of the page before) is a positive whole number, not 'abc'"),
     ({"status": "done"}, "status must be one of pending, processed, failed, not 'done'"),
     ({"q": "x" * 201}, "q is 201 characters long; at most 200 are searched for"),
-    ({"stauts": "failed"}, "unknown parameter 'stauts': the list takes limit, cursor, status, q"),
+    ({"counts": "no"}, "counts must be true or false, not 'no'"),
+    ({"stauts": "failed"}, "unknown parameter 'stauts': this takes limit, cursor, status, q, counts"),
 ])
 def test_a_bad_parameter_is_refused_with_the_reason(args, reason):
     with pytest.raises(MalformedRequest) as refused:

@@ -18,13 +18,21 @@ function countsOf(items: ImageRecord[]) {
   return counts;
 }
 
-/** The catalogue is empty and the status service knows no id, unless `route` answers otherwise. */
+/** The catalogue is empty and the status service knows no id, unless `route` answers otherwise. The counts are
+ * what the route's /api/images answer says, served as the server does: by /api/images/counts, not with the rows. */
 function serve(route: Route = () => undefined) {
+  const answerFor = (url: URL, init?: RequestInit): Answer =>
+    route(url, init) ??
+    (url.pathname === "/api/images" ? page([]) : url.pathname === "/api/image-status" ? { status: 200, body: { items: [], missing: [] } } : { status: 404, body: { error: "not found" } });
   const fetchMock = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const url = new URL(String(input), "http://page.test");
-    const answer =
-      route(url, init) ??
-      (url.pathname === "/api/images" ? page([]) : url.pathname === "/api/image-status" ? { status: 200, body: { items: [], missing: [] } } : { status: 404, body: { error: "not found" } });
+    let answer = answerFor(url, init);
+    if (url.pathname === "/api/images/counts" && answer !== "network-failure" && answer.status === 404) {
+      const listed = answerFor(new URL(`/api/images${url.search}`, url), init);
+      answer = listed === "network-failure" ? listed : { status: listed.status, body: listed.status === 200 ? (listed.body as { counts: unknown }).counts : listed.body };
+    } else if (url.pathname === "/api/images" && url.searchParams.get("counts") === "false" && answer !== "network-failure" && answer.status === 200) {
+      answer = { status: 200, body: { ...(answer.body as object), counts: null } };
+    }
     if (answer === "network-failure") throw new TypeError("Failed to fetch");
     return new Response(answer.status === 204 ? null : JSON.stringify(answer.body), { status: answer.status, headers: { "Content-Type": "application/json" } });
   });
@@ -254,7 +262,10 @@ describe("the shared catalogue", () => {
     await waitFor(() => expect(shownIds()).toEqual(["#9", "#7", "#5", "#2"]));
     expect(screen.getByText("the URL answered 404 Not Found")).toBeInTheDocument();
     expect(screen.queryByRole("button", { name: "Load more" })).toBeNull();
-    expect(new URL(String(calls(fetchMock, "/api/images")[0][0]), "http://page.test").searchParams.get("limit")).toBe("50");
+    const first = new URL(String(calls(fetchMock, "/api/images")[0][0]), "http://page.test").searchParams;
+    // The rows are asked for without the counts, which come by themselves: the rows never wait for the counting.
+    expect([first.get("limit"), first.get("counts")]).toEqual(["50", "false"]);
+    expect(calls(fetchMock, "/api/images/counts")).toHaveLength(1);
   });
 
   it("asks the server for one status, and for what the search box says", async () => {
@@ -299,7 +310,10 @@ describe("the shared catalogue", () => {
   it("says it is reconnecting while the stream is down, polls the pending rows, and reads the list again once back", async () => {
     let listed = 0;
     const fetchMock = serve((url) => {
-      if (url.pathname === "/api/images") return (listed += 1) === 1 ? page([record({ id: 6 })]) : page([processed(6), record({ id: 11 })]);
+      if (url.pathname === "/api/images") {
+        if (url.searchParams.get("counts") === "false") listed += 1; // a read of the rows, not of the counts
+        return listed <= 1 ? page([record({ id: 6 })]) : page([processed(6), record({ id: 11 })]);
+      }
       if (url.pathname === "/api/image-status") return { status: 200, body: { items: [processed(6)], missing: [] } };
       return undefined;
     });

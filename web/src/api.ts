@@ -1,5 +1,5 @@
 import { NO_OPTIONS, type OutputOptions } from "./presets";
-import type { Accepted, CataloguePage, ImageRecord, InvalidEntry, Status } from "./types";
+import type { Accepted, CataloguePage, ImageRecord, InvalidEntry, Status, StatusCounts } from "./types";
 
 // Same origin as the page (nginx proxies /api/); VITE_API_BASE points elsewhere for development.
 const API_BASE = (import.meta.env.VITE_API_BASE ?? "").replace(/\/$/, "");
@@ -120,13 +120,18 @@ export interface CatalogueQuery {
   limit?: number;
 }
 
-/** A page of the shared catalogue, newest first, with the counts per status of what `q` matches. */
+/** A page of the shared catalogue, newest first; without the counts, so the rows never wait for the counting. */
 export function fetchCatalogue({ status, q, cursor, limit = PAGE_SIZE }: CatalogueQuery): Promise<CataloguePage> {
-  const params = new URLSearchParams({ limit: String(limit) });
+  const params = new URLSearchParams({ limit: String(limit), counts: "false" });
   if (status) params.set("status", status);
   if (q) params.set("q", q);
   if (cursor) params.set("cursor", cursor);
   return request<CataloguePage>(`/api/images?${params}`);
+}
+
+/** How many images have each status, of those `q` matches. */
+export function fetchCounts(q: string): Promise<StatusCounts> {
+  return request<StatusCounts>(`/api/images/counts${q ? `?${new URLSearchParams({ q })}` : ""}`);
 }
 
 /** Removes the image for everyone: its record, views and uploaded original. */

@@ -45,11 +45,12 @@ export interface ImageRecord {
 
 export type StatusCounts = Record<Status, number>;
 
-/** One page of GET /api/images: newest first; `next` is the cursor of the following page (null: the last). */
+/** One page of GET /api/images: newest first; `next` is the cursor of the following page (null: the last);
+ * `counts` null when asked without them. */
 export interface CataloguePage {
   items: ImageRecord[];
   next: string | null;
-  counts: StatusCounts;
+  counts: StatusCounts | null;
 }
 
 /** What GET /api/events sends as `data` of an `image` event. */

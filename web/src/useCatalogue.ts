@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from "react";
-import { ApiError, EVENTS_URL, fetchCatalogue, fetchRecords, fetchSession } from "./api";
+import { ApiError, EVENTS_URL, fetchCatalogue, fetchCounts, fetchRecords, fetchSession } from "./api";
 import type { Accepted, CataloguePage, ImageEvent, ImageRecord, Status, StatusCounts } from "./types";
 
 /** While the live stream is down, pending rows are asked for this often. */
@@ -50,7 +50,7 @@ interface State {
 
 type Action =
   | { type: "page"; page: CataloguePage; append: boolean }
-  | { type: "counts"; counts: StatusCounts }
+  | { type: "counts"; counts: StatusCounts | null }
   | { type: "record"; record: ImageRecord; filter: Filter }
   | { type: "deleted"; id: number }
   | { type: "accepted"; items: Accepted[] };
@@ -67,7 +67,7 @@ function reduce(state: State, action: Action): State {
       const rows = action.append ? new Map(state.rows) : new Map<number, ImageRow>();
       for (const item of action.page.items) rows.set(item.id, { ...item, loaded: true, resubmitted: rows.get(item.id)?.resubmitted ?? false });
       const newest = Math.max(state.newest, ...action.page.items.map((item) => item.id));
-      return { ...state, rows, counts: action.page.counts, next: action.page.next, newest };
+      return { ...state, rows, counts: action.page.counts ?? state.counts, next: action.page.next, newest };
     }
     case "counts":
       return { ...state, counts: action.counts };
@@ -128,17 +128,27 @@ export function useCatalogue(filter: Filter, onError: (error: unknown) => void) 
   reportError.current = onError;
   const generation = useRef(0);
 
+  const countedFor = useRef<string | null>(null);
+
   const loadFirst = useCallback(async () => {
     const ask = ++generation.current;
+    const { status, q } = filterRef.current;
     setLoading(true);
+    if (countedFor.current !== q) dispatch({ type: "counts", counts: null });
+    countedFor.current = q;
     try {
-      const page = await fetchCatalogue({ status: filterRef.current.status || undefined, q: filterRef.current.q });
+      const page = await fetchCatalogue({ status: status || undefined, q });
       if (ask === generation.current) dispatch({ type: "page", page, append: false });
     } catch (error) {
       if (ask === generation.current) reportError.current(error);
     } finally {
       if (ask === generation.current) setLoading(false);
     }
+    // The counts after the rows, never holding them up: counting a large catalogue is the slow part (and a
+    // database that runs one query at a time would make the rows wait behind it).
+    fetchCounts(q)
+      .then((counts) => ask === generation.current && dispatch({ type: "counts", counts }))
+      .catch(() => undefined);
   }, []);
 
   useEffect(() => {
@@ -243,8 +253,7 @@ export function useCatalogue(filter: Filter, onError: (error: unknown) => void) 
     if (state.staleCounts === 0) return;
     const timer = setTimeout(async () => {
       try {
-        const page = await fetchCatalogue({ q: filterRef.current.q, limit: 1 });
-        dispatch({ type: "counts", counts: page.counts });
+        dispatch({ type: "counts", counts: await fetchCounts(filterRef.current.q) });
       } catch {
         // the next change tries again
       }
