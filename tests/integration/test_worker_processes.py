@@ -69,7 +69,7 @@ def logged(log: Path) -> list[dict]:
 
 
 def test_a_bad_setting_stops_the_supervisor_before_any_worker_starts(tmp_path):
-    env = dict(os.environ, POSE_MODEL="huge")
+    env = dict(os.environ, S3_SECRET_KEY="a-test-secret", POSE_MODEL="huge")  # only the model is wrong
     log = tmp_path / "workers.log"
 
     assert run_supervisor(env, log) == CANNOT_START
@@ -81,7 +81,7 @@ def test_a_bad_setting_stops_the_supervisor_before_any_worker_starts(tmp_path):
 def test_model_files_that_do_not_load_stop_the_supervisor_instead_of_restarting_its_workers(tmp_path):
     for model in ALL_MODELS:  # present, so the settings pass, but not models: every worker fails as it loads them
         (tmp_path / model.name).write_bytes(b"not a flatbuffer")
-    env = dict(os.environ, MODELS_DIR=str(tmp_path))
+    env = dict(os.environ, S3_SECRET_KEY="a-test-secret", MODELS_DIR=str(tmp_path))
     log = tmp_path / "workers.log"
     started = time.monotonic()
 
