@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from posecraft.config import Settings
-from posecraft.errors import ImageNotFound, MalformedRequest
+from posecraft.errors import MalformedRequest
 from posecraft.records import MediaLinks, Record, Status, status_object
 from posecraft.repository import ImageRepository
 
@@ -139,8 +139,3 @@ class Catalogue:
         counts = self.repository.count_by_status(text)
         return {status.value: counts[status] for status in Status}
 
-    def get(self, image_id: int) -> Record:
-        record = self.repository.get(image_id)
-        if record is None:
-            raise ImageNotFound(f"no image with id {image_id}")
-        return record

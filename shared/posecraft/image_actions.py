@@ -31,19 +31,13 @@ class ImageActions:
         self.storage = storage
         self.queue = queue
 
-    def get(self, image_id: int) -> Record:
-        record = self.repository.get(image_id)
-        if record is None:
-            raise ImageNotFound(f"no image with id {image_id}")
-        return record
-
     def delete(self, image_id: int) -> None:
         """The record, its views and its uploaded original gone; its status and media answer 404 afterwards.
 
         S3 is asked first, so an outage answers 503 with nothing deleted. The original is keyed by its content,
         so it is removed only while no record has that content again (a new upload of the same file, made since,
         keeps it)."""
-        folder = view_folder(image_id, self.get(image_id).view_token)
+        folder = view_folder(image_id, self.repository.require(image_id).view_token)
         views = self.storage.list_keys(folder)
         record = self.repository.delete(image_id)
         if record is None:
@@ -62,7 +56,7 @@ class ImageActions:
         record = self.repository.requeue(image_id, chosen if preset not in (None, "") else None,
                                          cut if cutout not in (None, "") else None)
         if record is None:
-            self.get(image_id)  # ImageNotFound when there is none; otherwise it is pending
+            self.repository.require(image_id)  # ImageNotFound when there is none; otherwise it is pending
             raise ImagePending(f"image {image_id} is pending: it can be processed again once it is processed or failed")
         try:
             self.queue.publish(Job(image_id))

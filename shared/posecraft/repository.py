@@ -43,7 +43,7 @@ from pymongo.write_concern import WriteConcern
 
 from posecraft.auth import ApiKey, key_hash, new_key
 from posecraft.config import Settings
-from posecraft.errors import ServiceUnavailable, unavailable_when
+from posecraft.errors import ImageNotFound, ServiceUnavailable, unavailable_when
 from posecraft.events import EventPublisher
 from posecraft.records import (
     SCHEMA_VERSION,
@@ -80,12 +80,13 @@ class NewImage:
     cutout: bool = False
 
     @classmethod
-    def for_url(cls, url: str) -> NewImage:
-        return cls(url, Source.URL, url=url)
+    def for_url(cls, url: str, preset: str = "default", cutout: bool = False) -> NewImage:
+        return cls(url, Source.URL, url=url, preset=preset, cutout=cutout)
 
     @classmethod
-    def for_upload(cls, sha256_hex: str, key: str, name: str | None = None) -> NewImage:
-        return cls(upload_identity(sha256_hex), Source.UPLOAD, key=key, name=name)
+    def for_upload(cls, sha256_hex: str, key: str, name: str | None = None, preset: str = "default",
+                   cutout: bool = False) -> NewImage:
+        return cls(upload_identity(sha256_hex), Source.UPLOAD, key=key, name=name, preset=preset, cutout=cutout)
 
 
 @dataclass(frozen=True)
@@ -377,6 +378,13 @@ class ImageRepository:
     def get(self, image_id: int) -> Record | None:
         doc = self._images.find_one({"_id": image_id})
         return Record.from_doc(doc) if doc else None
+
+    def require(self, image_id: int) -> Record:
+        """The record, or ImageNotFound (a 404) naming the id."""
+        record = self.get(image_id)
+        if record is None:
+            raise ImageNotFound(f"no image with id {image_id}")
+        return record
 
     @_unavailable
     def find_by_identity(self, identity: str) -> Record | None:

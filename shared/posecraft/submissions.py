@@ -10,7 +10,6 @@ of its images ends processed or failed (`ImageRepository.submit_many`).
 """
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import logging
 import threading
@@ -98,8 +97,7 @@ class Ingest:
         image_format = judge_image(data, self.settings.max_image_pixels)
         extension, content_type = _STORED_AS[image_format]
         digest = hashlib.sha256(data).hexdigest()
-        image = dataclasses.replace(NewImage.for_upload(digest, upload_key(digest, extension), clean_name(name)),
-                                    preset=chosen, cutout=cut)
+        image = NewImage.for_upload(digest, upload_key(digest, extension), clean_name(name), chosen, cut)
         self._prepare()
         known = self.repository.find_by_identity(image.identity)
         if known is None or known.status is Status.FAILED:
@@ -112,7 +110,7 @@ class Ingest:
         callback = self._callback(callback_url)
         chosen, cut = output_options(self.settings, preset, cutout)
         self._prepare()
-        return self._submit([dataclasses.replace(NewImage.for_url(checked), preset=chosen, cutout=cut)], callback)[0]
+        return self._submit([NewImage.for_url(checked, chosen, cut)], callback)[0]
 
     def submit_urls(self, urls: object, callback_url: object = None, preset: object = None,
                     cutout: object = None) -> list[Submission]:
@@ -122,8 +120,7 @@ class Ingest:
         callback = self._callback(callback_url)
         chosen, cut = output_options(self.settings, preset, cutout)
         self._prepare()
-        return self._submit([dataclasses.replace(NewImage.for_url(url), preset=chosen, cutout=cut) for url in checked],
-                            callback)
+        return self._submit([NewImage.for_url(url, chosen, cut) for url in checked], callback)
 
     def _callback(self, callback_url: object) -> str | None:
         return None if callback_url is None else check_callback_url(callback_url, self.settings)

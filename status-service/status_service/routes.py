@@ -26,7 +26,7 @@ def _max_ids() -> int:
 @bp.get("/image-status/<path:raw_id>")
 def image_status(raw_id: str):
     catalogue = _catalogue()
-    return jsonify(catalogue.status(catalogue.get(parse_id(raw_id))))
+    return jsonify(catalogue.status(catalogue.repository.require(parse_id(raw_id))))
 
 
 @bp.get("/image-status")
