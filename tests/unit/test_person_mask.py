@@ -20,7 +20,6 @@ from posecraft.imaging.decode import decode_image
 from posecraft.pipeline import analyze_photo
 from posecraft.pose.engine import get_engine
 from posecraft.pose.landmarks import INPUT_SIZE, PersonMask, Roi, decode_segmentation
-from posecraft.views.render import crop
 
 PHOTOS = Path(__file__).parents[1] / "photos"
 MEDIAPIPE_MASKS = PHOTOS / "mediapipe_masks"
@@ -52,7 +51,7 @@ def test_a_square_in_the_rotated_crop_lands_on_the_image_pixels_the_roi_maps_it_
     roi = Roi(centre_x=400.0, centre_y=300.0, size=512.0, rotation=math.radians(30))
     person = square_mask(roi)
     image = Image.new("RGB", (800, 600), (128, 128, 128))  # flat: the refinement has no edge to follow
-    cut = mask.cut_out(crop(image, (0, 0, 800, 600)), person, (0, 0, 800, 600), image.size)
+    cut = mask.cut_out(image, person, (0, 0, 800, 600))
     alpha = alpha_array(cut)
     ys, xs = np.mgrid[0:600, 0:800]
     u, v = crop_coordinates(roi, xs, ys)
@@ -81,7 +80,7 @@ def test_the_refined_edge_follows_the_photo_not_the_mask_grid(offset):
     centre = (500 + offset) / 4 + 28 - 0.5
     logits = np.clip((centre - np.arange(INPUT_SIZE)) * 3.0, -8, 8).astype(np.float32)
     person = decode_segmentation(np.tile(logits[None, :, None], (INPUT_SIZE, 1, 1)), roi)
-    cut = mask.cut_out(crop(image, (0, 0, 800, 600)), person, (0, 0, 800, 600), image.size)
+    cut = mask.cut_out(image, person, (0, 0, 800, 600))
     row = alpha_array(cut)[300]
     # The model's mask upsampled bilinearly (pixel centres: cell = (x + 0.5) / 4 + 28 - 0.5).
     coarse = 255 * np.interp((np.arange(800) + 0.5) / 4 + 27.5, np.arange(INPUT_SIZE), person.probabilities[128])
@@ -112,7 +111,7 @@ def our_mask(name: str) -> np.ndarray:
     result = get_engine(Settings.from_env({})).estimate(decoded.pose_image).scaled(*decoded.scale)
     image = decoded.image
     box = (0, 0, *image.size)
-    cut = mask.cut_out(crop(image, box), mask.isolate(result.mask), box, image.size)
+    cut = mask.cut_out(image, mask.isolate(result.mask), box)
     return alpha_array(cut) >= 128
 
 

@@ -104,3 +104,28 @@ def test_overlay_draws_boxes_and_skeleton_on_a_copy():
     neck = plans[0]
     assert overlay.getpixel((neck.box[2] - 1, (neck.box[1] + neck.box[3]) // 2)) == BOX_COLOURS["neck"]
     assert overlay.getpixel((600, 340)) != (200, 180, 160)  # the shoulder line
+
+
+def test_the_cut_out_views_take_the_pixels_made_while_the_photo_views_encode():
+    photo = ViewBox("length", "Length View", (0, 0, 400, 300), False)
+    onwhite = ViewBox("onwhite", "On White", (400, 300, 800, 600), False, background="white")
+    cutout = ViewBox("cutout", "Cut-out", (400, 300, 800, 600), False, background="transparent")
+    calls = []
+
+    def cut_out():
+        calls.append(1)
+        return {"onwhite": Image.new("RGB", (400, 300), (10, 200, 10)),
+                "cutout": Image.new("RGBA", (400, 300), (10, 200, 10, 0))}
+
+    views = render_views(quadrants(), [onwhite, photo, cutout], cut_out=cut_out)
+    assert calls == [1] and [view.label for view in views] == ["onwhite", "length", "cutout"]
+    assert close(opened(views[0]).getpixel((200, 150)), (10, 200, 10))  # the pixels given, not the photo's white
+    assert opened(views[0]).info.get("progression") is None  # a baseline JPEG: a master, re-encoded by the channel
+    assert close(opened(views[1]).getpixel((200, 150)), RED)
+    assert views[2].content_type == "image/png" and opened(views[2]).mode == "RGBA"
+
+
+def test_a_view_on_white_without_its_pixels_is_refused():
+    onwhite = ViewBox("onwhite", "On White", (0, 0, 400, 300), False, background="white")
+    with pytest.raises(ValueError, match="onwhite view is the person on white"):
+        render_views(quadrants(), [onwhite])

@@ -16,10 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
+from posecraft.imaging.boxes import WHITE, Box, crop
 from posecraft.pose.landmarks import INPUT_SIZE, PersonMask
-
-Box = tuple[int, int, int, int]
-WHITE = (255, 255, 255)
 
 # The guided filter works on the box reduced to about this many pixels per mask cell.
 CELL_PX = 2
@@ -74,18 +72,17 @@ class CutOut:
         tiles are left alone (~5x cheaper than one blend over the box, measured on 12 MP)."""
         side, (left, top, right, bottom) = self.tile_side, self.inside
         background = 255 - self.edge_alpha
-        first_edge = 0  # edge tiles come in row-major order: a row's runs are consecutive in edge_alpha
-        for row in range(self.tiles.shape[0]):
+        for row, start, end in _runs(self.tiles == 0):
             y0, y1 = top + row * side, min(top + (row + 1) * side, bottom)
-            for start, end in _runs(self.tiles[row] == 0):
-                self.pixels.paste(WHITE, (left + start * side, y0, min(left + end * side, right), y1))
-            for start, end in _runs(self.tiles[row] == EDGE):
-                run = background[first_edge:first_edge + end - start]
-                first_edge += end - start
-                x0, x1 = left + start * side, min(left + end * side, right)
-                weights = run.transpose(1, 0, 2).reshape(side, -1)[:y1 - y0, :x1 - x0]
-                self.pixels.paste(Image.new("RGB", (x1 - x0, y1 - y0), WHITE), (x0, y0),
-                                  Image.fromarray(np.ascontiguousarray(weights), "L"))
+            self.pixels.paste(WHITE, (left + start * side, y0, min(left + end * side, right), y1))
+        first_edge = 0  # edge tiles come in row-major order, as the runs do: a run's tiles are consecutive
+        for row, start, end in _runs(self.tiles == EDGE):
+            run = background[first_edge:first_edge + end - start]
+            first_edge += end - start
+            y0, y1 = top + row * side, min(top + (row + 1) * side, bottom)
+            x0, x1 = left + start * side, min(left + end * side, right)
+            weights = run.transpose(1, 0, 2).reshape(side, -1)[:y1 - y0, :x1 - x0]
+            self.pixels.paste(WHITE, (x0, y0, x1, y1), Image.fromarray(np.ascontiguousarray(weights), "L"))
         return self.pixels
 
     def fill(self) -> float:
@@ -97,10 +94,14 @@ class CutOut:
         return (extent[axis + 2] - extent[axis]) / self.alpha.size[axis]
 
 
-def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
-    """(start, end) of each run of True in a 1-D array."""
-    edges = np.flatnonzero(np.diff(np.concatenate([[False], flags, [False]]).astype(np.int8)))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+def _runs(flags: np.ndarray) -> list[tuple[int, int, int]]:
+    """(row, start, end) of each run of True along the rows of a 2-D array, in row-major order."""
+    padded = np.zeros((flags.shape[0], flags.shape[1] + 2), np.int8)
+    padded[:, 1:-1] = flags
+    steps = np.diff(padded, axis=1)
+    rows, starts = np.nonzero(steps == 1)
+    ends = np.nonzero(steps == -1)[1]
+    return list(zip(rows.tolist(), starts.tolist(), ends.tolist(), strict=True))
 
 
 def isolate(mask: PersonMask) -> PersonMask:
@@ -139,24 +140,24 @@ def person_box(mask: PersonMask, image_size: tuple[int, int]) -> Box | None:
     return box if box[0] < box[2] and box[1] < box[3] else None
 
 
-def cut_out(pixels: Image.Image, mask: PersonMask, box: Box, image_size: tuple[int, int]) -> CutOut:
-    """The person over `box`, whose pixels (RGB, cut from the image of `image_size` that `mask` maps from, white past
-    its edge) are `pixels`; the cut-out takes them over (CutOut.whiten changes them)."""
+def cut_out(image: Image.Image, mask: PersonMask, box: Box) -> CutOut:
+    """The person over `box` of `image` (RGB, the photo `mask` maps from; the box may reach past its edge, which is
+    white). Grey is made only where it is needed: on the reduced box for the filter, and on the edge tiles."""
     x0, y0, x1, y1 = box
-    inside = (max(x0, 0), max(y0, 0), min(x1, image_size[0]), min(y1, image_size[1]))
-    if inside[0] >= inside[2] or inside[1] >= inside[3] or pixels.size != (x1 - x0, y1 - y0):
-        raise ValueError(f"box {box} does not overlap the image ({image_size}) or is not the pixels' size")
-    within = (inside[0] - x0, inside[1] - y0, inside[2] - x0, inside[3] - y0)
-    grey = pixels.convert("L")
-    if within != (0, 0, *pixels.size):
-        grey = grey.crop(within)
+    inside = (max(x0, 0), max(y0, 0), min(x1, image.width), min(y1, image.height))
+    if inside[0] >= inside[2] or inside[1] >= inside[3]:
+        raise ValueError(f"box {box} does not overlap the image ({image.width} x {image.height})")
     cell = 1 / math.hypot(*mask.to_crop[0, :2])  # image px per mask cell
     step = max(1, int(cell / CELL_PX))
-    small = grey.reduce(step) if step > 1 else grey
+    # Reduced first, then grey: the grey of a mean is the mean of the greys (within rounding), on 1/step^2 the pixels.
+    small = (image.reduce(step, box=inside) if step > 1 else image.crop(inside)).convert("L")
     slope, offset = _reduced_coefficients(small, mask, inside[:2], step, max(1, round(RADIUS_CELLS * cell / step)))
     tile = max(2, TILE_PX // step)  # in reduced pixels
-    tiles, edge_alpha = _edge_tiles(np.asarray(grey), slope, offset, step, tile)
-    return CutOut(pixels, within, tile * step, tiles, edge_alpha)
+    tiles, slope, offset = _classify_tiles(slope, offset, tile)
+    side = tile * step
+    edge_alpha = _edge_alpha(_edge_greys(image, inside, tiles, side), tiles, slope, offset, tile, step)
+    within = (inside[0] - x0, inside[1] - y0, inside[2] - x0, inside[3] - y0)
+    return CutOut(crop(image, box), within, side, tiles, edge_alpha)
 
 
 def _reduced_coefficients(
@@ -183,38 +184,45 @@ def _reduced_coefficients(
     return mean_slope * stretch, (mean_offset - np.float32(LOW)) * stretch
 
 
-def _edge_tiles(
-    grey: np.ndarray, slope: np.ndarray, offset: np.ndarray, step: int, tile: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which tiles of `grey` (H x W) are background (0), person (255) or edge (EDGE), and the edge tiles' alpha =
-    slope * I + offset (I their pixels, the coefficients upsampled bilinearly from the reduced grid: `tile` reduced
-    pixels = one tile of tile * step pixels a side), 0..255."""
-    height, width = grey.shape
+def _classify_tiles(slope: np.ndarray, offset: np.ndarray, tile: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Which tiles (of `tile` x `tile` reduced pixels) are background (0), person (255) or edge (EDGE): alpha =
+    slope * I + offset is <= 0, >= 1 or neither somewhere in the tile for I in 0..1. Also the coefficients padded by
+    a reduced pixel all round (edge values: bilinear upsampling clamps there) and to whole tiles."""
     tiles_y, tiles_x = -(-slope.shape[0] // tile), -(-slope.shape[1] // tile)
-    # Padded by a reduced pixel all round (edge values: bilinear upsampling clamps there) and to whole tiles.
     pad = ((1, tiles_y * tile - slope.shape[0] + 1), (1, tiles_x * tile - slope.shape[1] + 1))
     slope, offset = np.pad(slope, pad, mode="edge"), np.pad(offset, pad, mode="edge")
-    # Alpha's bounds over each tile for any I in 0..1, from its reduced pixels and the border pixel they blend with.
+    # Alpha's bounds over each tile for any I, from its reduced pixels and the border pixels they blend with.
     highest = _tile_extreme(offset + np.maximum(slope, 0), tile, np.max)
     lowest = _tile_extreme(offset + np.minimum(slope, 0), tile, np.min)
     tiles = np.where(lowest >= 1, np.uint8(255), np.uint8(0))
-    edge = (highest > 0) & (lowest < 1)
-    tiles[edge] = EDGE
-    edge_y, edge_x = np.nonzero(edge)
-    side = tile * step
-    # Each edge tile's grey pixels; one cut short by the box's edge repeats its last ones (trimmed later).
-    values = np.empty((len(edge_y), side, side), np.float32)
-    whole_y, whole_x = height // side, width // side
-    whole = (edge_y < whole_y) & (edge_x < whole_x)
-    values[whole] = grey[:whole_y * side, :whole_x * side].reshape(whole_y, side, whole_x, side)[
-        edge_y[whole], :, edge_x[whole], :
-    ]
-    for i in np.flatnonzero(~whole).tolist():
-        part = grey[edge_y[i] * side:(edge_y[i] + 1) * side, edge_x[i] * side:(edge_x[i] + 1) * side]
-        rows, cols = part.shape
-        values[i, :rows, :cols] = part
-        values[i, rows:, :cols] = part[-1:]
-        values[i, :, cols:] = values[i, :, cols - 1:cols]
+    tiles[(highest > 0) & (lowest < 1)] = EDGE
+    return tiles, slope, offset
+
+
+def _edge_greys(image: Image.Image, inside: Box, tiles: np.ndarray, side: int) -> np.ndarray:
+    """The grey pixels of each edge tile (edge tiles x side x side float32, row-major), read from the image a run of
+    edge tiles at a time; a tile cut short by `inside`'s edge repeats its last pixels (trimmed later)."""
+    left, top, right, bottom = inside
+    values = np.empty((int(np.count_nonzero(tiles == EDGE)), side, side), np.float32)
+    first = 0
+    for row, start, end in _runs(tiles == EDGE):
+        y0, y1 = top + row * side, min(top + (row + 1) * side, bottom)
+        x0, x1 = left + start * side, min(left + end * side, right)
+        grey = np.asarray(image.crop((x0, y0, x1, y1)).convert("L"))
+        count = end - start
+        if grey.shape != (side, count * side):
+            grey = np.pad(grey, ((0, side - grey.shape[0]), (0, count * side - grey.shape[1])), mode="edge")
+        values[first:first + count] = grey.reshape(side, count, side).transpose(1, 0, 2)
+        first += count
+    return values
+
+
+def _edge_alpha(
+    values: np.ndarray, tiles: np.ndarray, slope: np.ndarray, offset: np.ndarray, tile: int, step: int
+) -> np.ndarray:
+    """The edge tiles' alpha = slope * I + offset, 0..255 (I their grey `values`, 0..255, changed in place), the
+    coefficients (padded, from _classify_tiles) upsampled bilinearly: `tile` reduced pixels = tile * step pixels."""
+    edge_y, edge_x = np.nonzero(tiles == EDGE)
     # Each tile's coefficients: its tile + 2 reduced pixels (its own and the border), upsampled.
     weights = _upsampling_weights(tile, step)
     rows = edge_y[:, None] * tile + np.arange(tile + 2)
@@ -224,7 +232,7 @@ def _edge_tiles(
     values += (weights @ offset[window] @ weights.T) * np.float32(255)  # 0..255 for I in 0..255
     np.clip(values, 0, 255, out=values)
     np.rint(values, out=values)
-    return tiles, values.astype(np.uint8)
+    return values.astype(np.uint8)
 
 
 def _tile_extreme(values: np.ndarray, tile: int, reduce) -> np.ndarray:

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
 from PIL import Image, ImageCms
 
 from posecraft.config import VIEW_FORMATS
+from posecraft.imaging.boxes import crop
 from posecraft.views.geometry import Box, SkippedView, ViewBox
 
 # The decoder already converted the pixels to sRGB; the tag says so to every viewer (588 bytes).
 SRGB_PROFILE = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 CONTENT_TYPES = {"jpeg": "image/jpeg", "webp": "image/webp", "png": "image/png"}
 ENCODE_THREADS = 2
-PADDING_COLOUR = (255, 255, 255)
 
 
 @dataclass(frozen=True)
@@ -51,31 +51,36 @@ def render_views(
     quality: int = 90,
     *,
     sizes: Mapping[str, tuple[int, int]] | None = None,
-    prepared: Mapping[str, Image.Image] | None = None,
+    cut_out: Callable[[], Mapping[str, Image.Image]] | None = None,
 ) -> list[RenderedView]:
     """Encode every ViewBox (SkippedViews are passed over), in the order given.
 
     `sizes`: the pixel size to write a view at, by label (its box's size otherwise); same ratio as its box.
-    `prepared`: by label, the pixels of a view with a white or transparent background (the box's size: the person
-    cut out, posecraft.imaging.mask), used instead of the box's crop; RGBA ones are written as PNG.
+    `cut_out`: makes, by label, the pixels of the views with a white or transparent background (the box's size: the
+    person cut out, posecraft.imaging.mask), used instead of the box's crop; RGBA ones are written as PNG. It runs on
+    this thread while the views of the photo encode on the pool.
     """
     if fmt not in VIEW_FORMATS:
         raise ValueError(f"view format {fmt!r} is not one of {', '.join(VIEW_FORMATS)}")
     if image.mode != "RGB":
         raise ValueError(f"render_views needs an RGB image (from decode_image), got mode {image.mode}")
     boxes = [view for view in view_boxes if isinstance(view, ViewBox)]
-    sizes, prepared = sizes or {}, prepared or {}
-    for view in boxes:
-        if view.background != "photo" and view.label not in prepared:
-            raise ValueError(f"the {view.label} view is the person on {view.background}: it needs the cut-out pixels")
-    # Largest first, so the two threads finish together.
-    order = sorted(range(len(boxes)), key=lambda i: -(boxes[i].width * boxes[i].height))
-    futures = {
-        i: _pool().submit(
-            _render_one, image, boxes[i], fmt, quality, sizes.get(boxes[i].label), prepared.get(boxes[i].label)
-        )
-        for i in order
-    }
+    sizes = sizes or {}
+
+    def submit(indices: list[int], prepared: Mapping[str, Image.Image]) -> dict[int, Future[RenderedView]]:
+        # Largest first, so the two threads finish together.
+        order = sorted(indices, key=lambda i: -(boxes[i].width * boxes[i].height))
+        return {i: _pool().submit(_render_one, image, boxes[i], fmt, quality, sizes.get(boxes[i].label),
+                                  prepared.get(boxes[i].label)) for i in order}
+
+    on_photo = [i for i, view in enumerate(boxes) if view.background == "photo"]
+    cut = [i for i, view in enumerate(boxes) if view.background != "photo"]
+    futures = submit(on_photo, {})
+    prepared = cut_out() if cut and cut_out else {}
+    for i in cut:
+        if boxes[i].label not in prepared:
+            raise ValueError(f"the {boxes[i].label} view is the person on {boxes[i].background}: it needs the cut-out")
+    futures |= submit(cut, prepared)
     return [futures[i].result() for i in range(len(boxes))]
 
 
@@ -108,16 +113,6 @@ def _render_one(
         reach=view.reach,
         upscaled=upscaled,
     )
-
-
-def crop(image: Image.Image, box: Box) -> Image.Image:
-    """The box's pixels; any part past the image's edge (a padded box) is white."""
-    x0, y0, x1, y1 = box
-    if x0 >= 0 and y0 >= 0 and x1 <= image.width and y1 <= image.height:
-        return image.crop(box)
-    canvas = Image.new("RGB", (x1 - x0, y1 - y0), PADDING_COLOUR)
-    canvas.paste(image, (-x0, -y0))  # the part of the image inside the box, in one copy
-    return canvas
 
 
 def encode(pixels: Image.Image, fmt: str, quality: int, progressive: bool = True) -> bytes:
