@@ -31,6 +31,12 @@ describe("ImageTable", () => {
     expect(screen.getByRole("checkbox", { name: "Select every image listed" })).toBeInTheDocument();
   });
 
+  it("labels each cell with its column's title for the phone's cards, and the select box's cell with none", () => {
+    renderTable([row(processed(1))]);
+    expect(rowOf(1).querySelector("td.cell-neck")).toHaveAttribute("data-label", "Neck View");
+    expect(rowOf(1).querySelector("td.cell-select")).not.toHaveAttribute("data-label");
+  });
+
   it("shows a pending image with a spinner and no view thumbnails yet", () => {
     renderTable([row(record({ id: 4 }))]);
     const tr = rowOf(4);

@@ -65,7 +65,7 @@ function PresetNote({ row, presets }: { row: ImageRow; presets: ServerPresets })
   );
 }
 
-function StatusCell({ row, presets }: { row: ImageRow; presets: ServerPresets }) {
+function StatusCell({ row }: { row: ImageRow }) {
   if (!row.loaded) {
     return (
       <span className="status status-pending">
@@ -79,7 +79,6 @@ function StatusCell({ row, presets }: { row: ImageRow; presets: ServerPresets })
         {row.status === "pending" && <span className="spinner" aria-hidden="true" />}
         {STATUS_TEXT[row.status]}
       </span>
-      <PresetNote row={row} presets={presets} />
       {row.status === "failed" && <p className="reason">{row.error || "no reason was recorded"}</p>}
       {row.status === "processed" && row.people !== null && row.people > 1 && (
         <p className="note">{row.people} people in the photo</p>
@@ -237,7 +236,7 @@ export function ImageTable({
       column.accessor("id", {
         header: "ID",
         sortDescFirst: true,
-        cell: ({ row: { original: row } }) => (
+        cell: ({ row: { original: row }, table }) => (
           <div>
             {row.name && (
               <p className="image-name" title={row.name}>
@@ -255,12 +254,13 @@ export function ImageTable({
                 {isUpload(row.url) ? "uploaded photo" : row.url}
               </p>
             )}
+            {row.loaded && <PresetNote row={row} presets={metaOf(table).presets} />}
           </div>
         ),
       }),
       column.accessor("status", {
         header: "Status",
-        cell: ({ row: { original: row }, table }) => <StatusCell row={row} presets={metaOf(table).presets} />,
+        cell: ({ row: { original: row } }) => <StatusCell row={row} />,
       }),
       ...VIEWS.map((view) =>
         column.display({
@@ -335,7 +335,7 @@ export function ImageTable({
                   data-status={row.original.loaded ? row.original.status : "loading"}
                 >
                   {row.getVisibleCells().map((cell) => (
-                    <td key={cell.id} className={`cell-${cell.column.id}`} data-label={String(cell.column.columnDef.header)}>
+                    <td key={cell.id} className={`cell-${cell.column.id}`} data-label={typeof cell.column.columnDef.header === "string" ? cell.column.columnDef.header : undefined}>
                       {flexRender(cell.column.columnDef.cell, cell.getContext())}
                     </td>
                   ))}

@@ -45,7 +45,10 @@ function Caption({ record, picture, presets }: { record: ImageRecord; picture: P
   if (!shot) return null;
   const facts = [
     shot.label === CUTOUT && "The background is transparent (shown as a checkerboard); the file is a PNG with alpha.",
-    shot.padded && "Padded: white fills the part past the photo's edge.",
+    shot.padded &&
+      (shot.label === CUTOUT
+        ? "Padded: the frame goes past the photo's edge; that part is transparent."
+        : "Padded: white fills the part past the photo's edge."),
     shot.upscaled && "Upscaled: written larger than the photo's own pixels, as the preset asks.",
     shot.lowResolution && "Low resolution: the cut is smaller than a catalogue view should be.",
   ].filter((fact): fact is string => Boolean(fact));
