@@ -7,7 +7,8 @@
 - `settings`: the Settings of those servers for tests: the local origin may be fetched (loopback allowed for
   127.0.0.1 and its port), short fetch timeouts, a short queue visibility timeout and an 8 MiB upload limit
   (so the over-size tests send little), 3 tries 0.5 s apart for a transient job failure, webhooks signed with
-  "test-webhook-secret" and tried again 0.5 s, 1 s, ... apart. View URLs point at S3 directly.
+  "test-webhook-secret" and tried again 0.5 s, 1 s, ... apart, a team's own output preset `lookbook` (TEAM_PRESETS,
+  the PRESETS_FILE beside the built-in ones). View URLs point at S3 directly.
 - `system`: the same stack plus both Flask services under gunicorn (2 workers each, their ports in `.ports`), the
   pose worker and nginx in front, each started when its code is present. `.base_url` is nginx; `.settings` is
   what every process got (view URLs under `<base_url>/media`); `.kill_worker()` / `.start_worker()` and the
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from pathlib import Path
 
 import pytest
 from support.images import PHOTOS
@@ -29,6 +31,10 @@ from posecraft.config import Settings
 from posecraft.devstack import DevStack, Ports, StackError
 
 _stacks: list[DevStack] = []
+
+# A team's own output presets (PRESETS_FILE): every process of the test stack knows `lookbook` (4:5, 800 x 1000 at
+# least) beside the built-in ones.
+TEAM_PRESETS = Path(__file__).parent / "data" / "team_presets.json"
 
 
 @pytest.fixture(scope="session")
@@ -56,6 +62,7 @@ def backing_services(local_origin, tmp_path_factory):
         # Webhooks on (the local origin's /hooks/ receive them), tried again within a second or two, not minutes.
         webhook_secret="test-webhook-secret",
         webhook_retry_delay=0.5,
+        presets_file=str(TEAM_PRESETS),
     )
     # 2 gunicorn workers per service, as `make up` and the images run them (metrics must add both up).
     stack = DevStack(settings, run_dir=folder / "run", data_dir=folder / "data", ports=Ports.free(),

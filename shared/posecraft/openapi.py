@@ -230,6 +230,25 @@ def openapi_spec(settings: Settings) -> dict:
                     },
                 },
             },
+            "/api/presets": {
+                "get": {
+                    "operationId": "listPresets",
+                    "summary": "The output presets a submission may name, with their rules, and the server's default.",
+                    "description": "The built-in presets and the team's own (PRESETS_FILE, which may replace a "
+                                   "built-in of the same name); `default` is the one a submission naming none gets "
+                                   "(DEFAULT_PRESET). `rules` are the words `posecraft presets` prints.",
+                    "responses": {
+                        "200": {"description": "The presets, in the order `posecraft presets` lists them.",
+                                "content": {"application/json": {"schema": {
+                                    "type": "object", "required": ["items", "default"],
+                                    "properties": {
+                                        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Preset"}},
+                                        "default": {"type": "string", "description": "DEFAULT_PRESET."},
+                                    },
+                                }}}},
+                    },
+                },
+            },
             "/api/images/{id}": {
                 "delete": {
                     "operationId": "deleteImage",
@@ -364,6 +383,15 @@ def openapi_spec(settings: Settings) -> dict:
                         "url": {"type": "string"},
                         "status": {"type": "string", "enum": STATUSES},
                         "duplicate": {"type": "boolean"},
+                    },
+                },
+                "Preset": {
+                    "type": "object", "required": ["name", "title", "rules"],
+                    "properties": {
+                        "name": {"type": "string", "description": "What a submission's `preset` names."},
+                        "title": {"type": "string", "description": "The name to show, e.g. Zalando."},
+                        "rules": {"type": "array", "items": {"type": "string"},
+                                  "description": "What the preset asks of every view, in words."},
                     },
                 },
                 "Shot": {

@@ -1,7 +1,8 @@
 """The status service: the catalogue's reads and its live stream.
 
-GET /api/image-status/<id> and ?ids=, GET /api/images (the list), GET /api/events. It reads MongoDB and listens on
-Redis pub/sub; the actions on an image (delete, reprocess, the ZIPs) are the ingest service's.
+GET /api/image-status/<id> and ?ids=, GET /api/images (the list), GET /api/events, GET /api/presets (the output
+presets this server knows, for the page's picker). It reads MongoDB and listens on Redis pub/sub; the actions on an
+image (delete, reprocess, the ZIPs) are the ingest service's.
 Served by gunicorn; an open event stream holds a thread (gthread) or a greenlet (gevent, as the image runs it):
 docs/OPERATING.md has how many one process holds.
 """

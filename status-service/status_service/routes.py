@@ -9,6 +9,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from posecraft.catalogue import Catalogue, ListQuery, parse_id, parse_ids
 from posecraft.errors import MalformedRequest
 from posecraft.events import EventHub, EventStreamBody
+from posecraft.views.presets import known_presets
 
 bp = Blueprint("status", __name__, url_prefix="/api")
 
@@ -47,6 +48,13 @@ def images():
 @bp.get("/images/counts")
 def image_counts():
     return jsonify(_catalogue().counts(ListQuery.parse(request.args, allowed=("q",)).text))
+
+
+@bp.get("/presets")
+def presets():
+    settings = current_app.extensions["settings"]
+    return jsonify({"items": [preset.to_json() for preset in known_presets(settings.presets_file).values()],
+                    "default": settings.default_preset})
 
 
 @bp.get("/events")

@@ -80,7 +80,9 @@ def test_uploading_a_photo_shows_its_five_views(page, screenshot):
     wait_until_images_show(page, dialog)
     with page.expect_download() as download:
         dialog.get_by_role("link", name="Download").click()
-    assert download.value.suggested_filename == f"posecraft-{image_id}-neck-view{Path(neck['url']).suffix}"
+    # Named like the views ZIP's files: the photo's name without its extension, then the view's label.
+    name = Path(record(page, image_id)["name"]).stem
+    assert download.value.suggested_filename == f"{name}-neck{Path(neck['url']).suffix}"
     assert Path(download.value.path()).read_bytes() == page.request.get(neck["url"]).body()
     assert dialog.get_by_role("img").evaluate("img => img.naturalWidth") == neck["width"]
     screenshot("lightbox")

@@ -50,7 +50,7 @@ def test_without_a_key_every_api_route_is_401_with_a_reason_but_health_is_open(s
     for answer in (status.get("/api/image-status/1"), status.get("/api/image-status?ids=1"),
                    ingest.post("/api/process", json={"imageUrl": "https://example.com/a.jpg"}),
                    ingest.post("/api/process-batch", json={"imageUrls": ["https://example.com/a.jpg"]}),
-                   status.get("/api/openapi.json"), status.get("/api/media-access")):
+                   status.get("/api/openapi.json"), status.get("/api/media-access"), status.get("/api/presets")):
         assert answer.status_code == 401, answer.request.path
         assert answer.headers["WWW-Authenticate"].startswith("Bearer")
         assert "API key" in answer.get_json()["error"]

@@ -45,7 +45,7 @@ def test_both_services_publish_the_openapi_spec_of_the_three_endpoints(ingest_cl
     assert spec["openapi"].startswith("3.")
     assert set(spec["paths"]) == {"/api/process", "/api/process-batch", "/api/image-status/{id}", "/api/image-status",
                                   "/api/images", "/api/images/counts", "/api/images/{id}", "/api/images/{id}/reprocess",
-                                  "/api/images/{id}/views.zip", "/api/images/views.zip", "/api/events"}
+                                  "/api/images/{id}/views.zip", "/api/images/views.zip", "/api/presets", "/api/events"}
     batch = spec["components"]["schemas"]["BatchRequest"]["properties"]["imageUrls"]
     assert batch["maxItems"] == api_settings.max_batch_urls
     assert {"202", "400", "413", "415", "422", "503"} <= set(spec["paths"]["/api/process"]["post"]["responses"])

@@ -77,6 +77,7 @@ def test_status_answers_match_the_spec(spec, ingest_client, status_client, recor
     for answer in (status_client.get(f"/api/image-status?ids={image_id},999999"),
                    status_client.get("/api/image-status?ids=x")):
         assert_conforms(spec, "/api/image-status", "get", answer)
+    assert_conforms(spec, "/api/presets", "get", status_client.get("/api/presets"))
 
 
 def test_catalogue_answers_match_the_spec(spec, ingest_client, status_client, records):

@@ -1,7 +1,9 @@
 """Output presets chosen per submission, through nginx to the real worker: the views come in the preset's ratio,
-the record names the preset, each view says what of the preset's rules it misses; an unknown preset is refused."""
+the record names the preset, each view says what of the preset's rules it misses; an unknown preset is refused.
+GET /api/presets lists those the server knows, the team's own (the stack's PRESETS_FILE: `lookbook`) included."""
 from __future__ import annotations
 
+import dataclasses
 import io
 import time
 import uuid
@@ -10,7 +12,9 @@ import requests
 from PIL import Image
 from support.images import PHOTOS
 
+from posecraft.cli import main as posecraft_cli
 from posecraft.views.presets import known_presets
+from status_service import create_app as create_status_app
 
 
 def unique_jpeg(name: str) -> bytes:
@@ -75,3 +79,58 @@ def test_processing_again_with_another_preset_recuts_the_views_in_its_ratio(syst
 
     assert status["status"] == "processed" and status["preset"] == "shopify"
     assert status["shots"] and all(shot["width"] == shot["height"] for shot in status["shots"])
+
+
+def cli_listing(monkeypatch, capsys, presets_file: str) -> dict[str, list[str]]:
+    """`posecraft presets` as printed: each preset's name and its rules."""
+    monkeypatch.setenv("PRESETS_FILE", presets_file)
+    assert posecraft_cli(["presets"]) == 0
+    listing: dict[str, list[str]] = {}
+    for line in capsys.readouterr().out.splitlines():
+        if line.startswith("  - "):
+            listing[next(reversed(listing))].append(line[4:])  # a rule of the preset named last
+        else:
+            listing[line.split(":", 1)[0]] = []
+    return listing
+
+
+def test_the_page_reads_the_servers_presets_the_teams_own_included_in_the_words_the_cli_prints(
+        system, monkeypatch, capsys):
+    answer = requests.get(f"{system.base_url}/api/presets", timeout=10)
+
+    assert answer.status_code == 200, answer.text
+    presets = answer.json()
+    assert [item["name"] for item in presets["items"]] == ["default", "amazon", "zalando", "shopify", "lookbook"]
+    assert presets["default"] == "default"
+    lookbook = presets["items"][-1]
+    assert lookbook["title"] == "Lookbook"
+    assert "every view 4:5 (width:height), padded with white if need be" in lookbook["rules"]
+    assert "at least 800 x 1000" in lookbook["rules"]
+    assert {item["name"]: item["rules"] for item in presets["items"]} == cli_listing(
+        monkeypatch, capsys, system.settings.presets_file)
+
+
+def test_the_presets_name_the_servers_default_preset(api_settings):
+    settings = dataclasses.replace(api_settings, default_preset="lookbook")
+
+    presets = create_status_app(settings).test_client().get("/api/presets").get_json()
+
+    assert presets["default"] == "lookbook"
+    assert "lookbook" in [item["name"] for item in presets["items"]]
+
+
+def test_an_upload_for_the_teams_own_preset_gets_its_ratio_and_its_shortfalls(system):
+    answer = requests.post(f"{system.base_url}/api/process",
+                           files={"file": ("team.jpg", unique_jpeg("grace_hopper.jpg"))},
+                           data={"preset": "lookbook"}, timeout=30)
+    assert answer.status_code == 202, answer.text
+
+    status = processed(system.base_url, answer.json()["id"])
+
+    assert status["status"] == "processed", status["error"]
+    assert status["preset"] == "lookbook"
+    assert status["shots"]
+    for shot in status["shots"]:
+        assert shot["width"] * 5 == shot["height"] * 4, shot  # 4:5 exactly
+        # grace_hopper.jpg is 512 x 600: no view reaches the team's 800 x 1000.
+        assert any("below Lookbook's minimum 800 x 1000" in note for note in shot["notes"]), shot

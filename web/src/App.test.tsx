@@ -4,7 +4,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
 import { POLL_INTERVAL_MS, RECONNECT_MS } from "./useCatalogue";
-import { processed, record } from "./test/records";
+import { processed, record, shot } from "./test/records";
 import type { ImageRecord } from "./types";
 
 type Answer = { status: number; body: unknown } | "network-failure";
@@ -406,23 +406,88 @@ describe("the lightbox", () => {
     expect(dialog).toHaveAccessibleName("Length View · image #8, 640 × 800 px");
     const download = within(dialog).getByRole("link", { name: "Download" });
     expect(download).toHaveAttribute("href", "/media/posecraft/views/length.jpg");
-    expect(download).toHaveAttribute("download", "posecraft-8-length-view.jpg");
+    // Named like the views ZIP's files: the image's name without its extension, then the view.
+    expect(download).toHaveAttribute("download", "look-8-length.jpg");
     expect(within(dialog).getByRole("img")).toHaveAttribute("src", "/media/posecraft/views/length.jpg");
     const close = within(dialog).getByRole("button", { name: /Close/ });
     expect(close).toHaveFocus();
+    await userEvent.tab({ shift: true });
+    expect(download).toHaveFocus();
+    await userEvent.tab({ shift: true });
+    expect(within(dialog).getByRole("button", { name: "On White" })).toHaveFocus();
     await userEvent.tab();
-    expect(within(dialog).getByRole("link", { name: "Download" })).toHaveFocus();
-    await userEvent.tab();
-    expect(close).toHaveFocus();
+    expect(download).toHaveFocus();
     await userEvent.keyboard("{Escape}");
     expect(screen.queryByRole("dialog")).toBeNull();
     expect(thumb).toHaveFocus();
   });
+
+  it("reaches the cut-out from the row's on-white view: on a checkerboard, downloadable as a PNG, with what the views miss", async () => {
+    const notes = ["below Zalando's minimum 762 x 1100: the view is 500 x 720 (the photo is 810 x 1080)"];
+    const shots = [
+      ...processed(9).shots.map((candidate) => (candidate.label === "onwhite" ? { ...candidate, notes, padded: true } : candidate)),
+      shot("cutout", { url: "/media/posecraft/views/9-ab/cutout.png", width: 500, height: 720, notes, upscaled: true }),
+    ];
+    serve((url) => {
+      if (url.pathname === "/api/images") return page([processed(9, { name: "Red dress.jpeg", preset: "zalando", cutout: true, shots })]);
+      if (url.pathname === "/api/presets") return { status: 200, body: PRESETS };
+      return undefined;
+    });
+    render(<App />);
+    // The cut-out has no column of its own.
+    expect(screen.queryByRole("columnheader", { name: /Cut-out/ })).toBeNull();
+    await userEvent.click(await screen.findByRole("button", { name: "Open On White of image #9 full size" }));
+    const dialog = screen.getByRole("dialog");
+    expect(within(dialog).getByRole("button", { name: "On White" })).toHaveAttribute("aria-pressed", "true");
+    expect(dialog).toHaveTextContent("Preset: Zalando");
+    expect(within(dialog).getByRole("list", { name: "What of the preset this view misses" })).toHaveTextContent(notes[0]);
+    expect(dialog).toHaveTextContent("Padded: white fills the part past the photo's edge.");
+
+    await userEvent.click(within(dialog).getByRole("button", { name: "Cut-out" }));
+    expect(dialog).toHaveAccessibleName("Cut-out · image #9, 500 × 720 px");
+    expect(within(dialog).getByRole("img")).toHaveAttribute("src", "/media/posecraft/views/9-ab/cutout.png");
+    expect(within(dialog).getByRole("img")).toHaveClass("checkerboard");
+    const download = within(dialog).getByRole("link", { name: "Download" });
+    expect(download).toHaveAttribute("href", "/media/posecraft/views/9-ab/cutout.png");
+    expect(download).toHaveAttribute("download", "Red dress-cutout.png");
+    expect(dialog).toHaveTextContent("The background is transparent");
+    expect(dialog).toHaveTextContent("Upscaled: written larger than the photo's own pixels, as the preset asks.");
+    expect(within(dialog).getByRole("list", { name: "What of the preset this view misses" })).toHaveTextContent(notes[0]);
+
+    await userEvent.click(within(dialog).getByRole("button", { name: "Original" }));
+    expect(within(dialog).getByRole("img")).toHaveAttribute("src", "https://cdn.example.com/look-9.jpg");
+    expect(within(dialog).getByRole("img")).not.toHaveClass("checkerboard");
+    expect(within(dialog).getByRole("link", { name: "Download" })).toHaveAttribute("download", "Red dress.jpg");
+  });
+
+  it("opens the cut-out straight from the on-white view's cell", async () => {
+    const shots = [...processed(10).shots, shot("cutout", { url: "/media/posecraft/views/10-cd/cutout.png" })];
+    serve((url) => (url.pathname === "/api/images" ? page([processed(10, { cutout: true, shots })]) : undefined));
+    render(<App />);
+    await userEvent.click(await screen.findByRole("button", { name: "Open Cut-out of image #10 full size" }));
+    expect(screen.getByRole("dialog")).toHaveAccessibleName("Cut-out · image #10, 640 × 800 px");
+    expect(within(screen.getByRole("dialog")).getByRole("link", { name: "Download" })).toHaveAttribute("download", "look-10-cutout.png");
+  });
 });
 
+/** GET /api/presets of a server with a team's own preset (PRESETS_FILE) beside the built-in ones. */
+const PRESETS = {
+  default: "default",
+  items: [
+    { name: "default", title: "Default", rules: ["the views as configured (VIEW_ASPECTS, VIEW_FORMAT)"] },
+    { name: "amazon", title: "Amazon", rules: ["at least 1000 px on the longest side", "JPEG files", "smaller views flagged"] },
+    { name: "zalando", title: "Zalando", rules: ["every view 25:36 (width:height), padded with white if need be", "at least 762 x 1100", "smaller views flagged"] },
+    { name: "shopify", title: "Shopify", rules: ["every view 1:1 (width:height), padded with white if need be"] },
+    { name: "lookbook", title: "Lookbook", rules: ["every view 4:5 (width:height), padded with white if need be", "at least 800 x 1000"] },
+  ],
+};
+
+const optionTexts = (select: HTMLElement) => within(select).getAllByRole("option").map((option) => option.textContent);
+
 describe("choosing the output", () => {
-  it("sends the chosen preset and the cut-out with the URLs and with each uploaded photo", async () => {
+  it("offers the presets the server knows, a team's own included, and sends the chosen one and the cut-out with the URLs and each photo", async () => {
     const fetchMock = serve((url) => {
+      if (url.pathname === "/api/presets") return { status: 200, body: PRESETS };
       if (url.pathname === "/api/process-batch") return { status: 202, body: { items: [] } };
       if (url.pathname === "/api/process") {
         return { status: 202, body: { id: 60, url: "/media/posecraft/uploads/60.jpg", status: "pending", duplicate: false } };
@@ -431,20 +496,58 @@ describe("choosing the output", () => {
     });
     render(<App />);
     const picker = screen.getByLabelText("Preset");
+    // Before the list has come: the server's default alone.
+    expect(optionTexts(picker)).toEqual(["Server default"]);
+    await waitFor(() => expect(optionTexts(picker)).toEqual(["Server default (Default)", "Default", "Amazon", "Zalando", "Shopify", "Lookbook"]));
     expect(picker).toHaveValue("");
-    await userEvent.selectOptions(picker, "Zalando");
-    expect(screen.getByText("1:1.44 portrait, up to 1801 × 2600, at least 762 × 1100")).toBeInTheDocument();
+    await userEvent.selectOptions(picker, "Lookbook");
+    expect(picker).toHaveAccessibleDescription("every view 4:5 (width:height), padded with white if need be at least 800 x 1000");
     await userEvent.click(screen.getByLabelText(/Also a cut-out/));
     await pasteAndSend("https://a.test/1.jpg");
     await waitFor(() => expect(calls(fetchMock, "/api/process-batch")).toHaveLength(1));
     expect(JSON.parse(String(calls(fetchMock, "/api/process-batch")[0][1]!.body))).toEqual({
-      imageUrls: ["https://a.test/1.jpg"], preset: "zalando", cutout: true,
+      imageUrls: ["https://a.test/1.jpg"], preset: "lookbook", cutout: true,
     });
     const photo = new File([new Uint8Array(100)], "look.jpg", { type: "image/jpeg" });
     await userEvent.upload(screen.getByLabelText("Choose photos…"), photo);
     await waitFor(() => expect(calls(fetchMock, "/api/process")).toHaveLength(1));
     const form = calls(fetchMock, "/api/process")[0][1]!.body as FormData;
-    expect([form.get("preset"), form.get("cutout")]).toEqual(["zalando", "true"]);
+    expect([form.get("preset"), form.get("cutout")]).toEqual(["lookbook", "true"]);
+  });
+
+  it("names the server's own default and shows its rules until another is chosen", async () => {
+    serve((url) => (url.pathname === "/api/presets" ? { status: 200, body: { ...PRESETS, default: "zalando" } } : undefined));
+    render(<App />);
+    const picker = screen.getByLabelText("Preset");
+    await waitFor(() => expect(optionTexts(picker)[0]).toBe("Server default (Zalando)"));
+    expect(picker).toHaveAccessibleDescription(/^every view 25:36 \(width:height\)/);
+  });
+
+  it("still offers the server's default, and sends no preset, when the presets cannot be read", async () => {
+    const fetchMock = serve((url) => {
+      if (url.pathname === "/api/presets") return { status: 503, body: { error: "MongoDB is unavailable" } };
+      if (url.pathname === "/api/process-batch") return { status: 202, body: { items: [] } };
+      return undefined;
+    });
+    render(<App />);
+    const picker = screen.getByLabelText("Preset");
+    await waitFor(() => expect(picker).toHaveAccessibleDescription(/could not be read \(MongoDB is unavailable \(HTTP 503\)\)/));
+    expect(optionTexts(picker)).toEqual(["Server default"]);
+    await pasteAndSend("https://a.test/2.jpg");
+    await waitFor(() => expect(calls(fetchMock, "/api/process-batch")).toHaveLength(1));
+    expect(JSON.parse(String(calls(fetchMock, "/api/process-batch")[0][1]!.body))).toEqual({ imageUrls: ["https://a.test/2.jpg"] });
+  });
+
+  it("shows each row's preset by the title the server gives it", async () => {
+    serve((url) => {
+      if (url.pathname === "/api/images") return page([processed(31, { preset: "lookbook", cutout: true }), record({ id: 30, preset: "zalando" })]);
+      if (url.pathname === "/api/presets") return { status: 200, body: PRESETS };
+      return undefined;
+    });
+    render(<App />);
+    const row = (id: number) => screen.getByText(`#${id}`).closest("tr")!;
+    await waitFor(() => expect(within(row(31)).getByText(/^Preset:/)).toHaveTextContent("Preset: Lookbook + cut-out"));
+    expect(within(row(30)).getByText(/^Preset:/)).toHaveTextContent("Preset: Zalando");
   });
 });
 

@@ -15,6 +15,7 @@ import {
 } from "./messages";
 import { NO_OPTIONS, type OutputOptions } from "./presets";
 import { parseUrlList } from "./urls";
+import { usePresets } from "./usePresets";
 import { useCatalogue, type Filter, type ImageRow } from "./useCatalogue";
 import type { Accepted } from "./types";
 import { CatalogueToolbar } from "./components/CatalogueToolbar";
@@ -117,6 +118,7 @@ export function App() {
 
 function Workspace({ account }: { account: ReactNode }) {
   const maxUploadBytes = useUploadLimit();
+  const presets = usePresets();
   const [notice, setNotice] = useState<Notice | null>(null);
   const [opened, setOpened] = useState<OpenImage | null>(null);
   const [uploading, setUploading] = useState(0);
@@ -239,7 +241,7 @@ function Workspace({ account }: { account: ReactNode }) {
         <div className="inputs">
           <UploadPanel maxBytes={maxUploadBytes} uploading={uploading} onFiles={(files) => void uploadFiles(files)} />
           <UrlForm onSubmit={sendUrls} />
-          <OutputOptionsPanel options={options} onChange={setOptions} />
+          <OutputOptionsPanel options={options} presets={presets} onChange={setOptions} />
         </div>
         <section className="table-section" aria-labelledby="images-heading" data-loading={catalogue.loading}>
           <CatalogueToolbar
@@ -250,7 +252,7 @@ function Workspace({ account }: { account: ReactNode }) {
             onFilter={setFilter}
             onClearSelection={() => setSelected(new Set())}
           />
-          <ImageTable rows={rows} selected={selected} actions={actions} />
+          <ImageTable rows={rows} presets={presets} selected={selected} actions={actions} />
           {catalogue.hasMore && (
             <button type="button" className="button load-more" disabled={catalogue.loading} onClick={() => void catalogue.loadMore()}>
               {catalogue.loading ? "Loading…" : "Load more"}
@@ -272,7 +274,7 @@ function Workspace({ account }: { account: ReactNode }) {
           Drop photos to upload
         </div>
       )}
-      {opened && <Lightbox image={opened} onClose={closeLightbox} />}
+      {opened && <Lightbox image={opened} presets={presets} onClose={closeLightbox} />}
       <Snackbar notice={notice} onClose={closeNotice} />
     </div>
   );

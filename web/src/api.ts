@@ -1,5 +1,5 @@
 import { NO_OPTIONS, type OutputOptions } from "./presets";
-import type { Accepted, CataloguePage, ImageRecord, InvalidEntry, Status, StatusCounts } from "./types";
+import type { Accepted, CataloguePage, ImageRecord, InvalidEntry, PresetList, Status, StatusCounts } from "./types";
 
 // Same origin as the page (nginx proxies /api/); VITE_API_BASE points elsewhere for development.
 const API_BASE = (import.meta.env.VITE_API_BASE ?? "").replace(/\/$/, "");
@@ -111,6 +111,11 @@ export async function fetchLimits(): Promise<{ maxUploadBytes?: number }> {
   const spec = await request<{ "x-limits"?: { maxUploadBytes?: unknown } }>("/api/openapi.json");
   const maxUploadBytes = spec["x-limits"]?.maxUploadBytes;
   return typeof maxUploadBytes === "number" && maxUploadBytes > 0 ? { maxUploadBytes } : {};
+}
+
+/** The output presets the server knows, a team's own (PRESETS_FILE) included, and its default (DEFAULT_PRESET). */
+export function fetchPresets(): Promise<PresetList> {
+  return request<PresetList>("/api/presets");
 }
 
 export interface CatalogueQuery {

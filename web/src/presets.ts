@@ -1,4 +1,5 @@
-// The output presets a submission may name (the server's built-in ones: docs/VIEWS.md, `posecraft presets`).
+// The output presets: what a submission may ask for, and the list the server knows (GET /api/presets: usePresets).
+import type { Preset, PresetList } from "./types";
 
 export interface OutputOptions {
   /** A preset's name; "" leaves the choice to the server (its DEFAULT_PRESET). */
@@ -9,9 +10,19 @@ export interface OutputOptions {
 
 export const NO_OPTIONS: OutputOptions = { preset: "", cutout: false };
 
-export const PRESETS: ReadonlyArray<{ name: string; title: string; rules: string }> = [
-  { name: "", title: "Server default", rules: "the views as the server is set up to make them" },
-  { name: "amazon", title: "Amazon", rules: "on white, at least 1000 px, JPEG" },
-  { name: "zalando", title: "Zalando", rules: "1:1.44 portrait, up to 1801 × 2600, at least 762 × 1100" },
-  { name: "shopify", title: "Shopify", rules: "square, up to 2048 × 2048" },
-];
+/** The server's presets: `list` once read; `problem` says why they could not be read (the picker then offers the
+ * server's default alone). */
+export interface ServerPresets {
+  list: PresetList | null;
+  problem: string | null;
+}
+
+export const NO_PRESETS: ServerPresets = { list: null, problem: null };
+
+/** The preset of that name, if the server listed it. */
+export function findPreset(presets: ServerPresets, name: string): Preset | undefined {
+  return presets.list?.items.find((preset) => preset.name === name);
+}
+
+/** What a record's preset is called: its title, or its name until (or unless) the server lists it. */
+export const presetTitle = (presets: ServerPresets, name: string) => findPreset(presets, name)?.title ?? name;

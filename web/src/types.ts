@@ -19,6 +19,10 @@ export interface Shot {
   padded: boolean;
   /** The length view only (null for the others). */
   reach: Reach | null;
+  /** Written larger than the photo's own pixels give, because the preset asks for that size. */
+  upscaled: boolean;
+  /** What of the preset's rules the view misses, in words ("below Zalando's minimum 762 x 1100: ..."). */
+  notes: string[];
 }
 
 export interface SkippedView {
@@ -38,6 +42,10 @@ export interface ImageRecord {
   people: number | null;
   /** Another person in the photo scored close to the one the views are of: a person should check them. */
   ambiguous: boolean;
+  /** The output preset the views follow (a name GET /api/presets lists). */
+  preset: string;
+  /** A cut-out (the person on transparency, a PNG) is made too. */
+  cutout: boolean;
   error: string | null;
   createdAt?: string;
   updatedAt?: string;
@@ -67,4 +75,17 @@ export interface Accepted {
 export interface InvalidEntry {
   url: string;
   reason: string;
+}
+
+/** An output preset as GET /api/presets lists it: `rules` in the words `posecraft presets` prints. */
+export interface Preset {
+  name: string;
+  title: string;
+  rules: string[];
+}
+
+/** GET /api/presets: every preset the server knows (a team's own too) and the one it uses when none is named. */
+export interface PresetList {
+  items: Preset[];
+  default: string;
 }

@@ -41,7 +41,7 @@ class Preset:
     upscale: bool = False  # enlarge views below min_size / min_long_side to it (marked upscaled) instead of flagging
 
     def rules(self) -> list[str]:
-        """The preset's rules in words, for `posecraft presets`."""
+        """The preset's rules in words, for `posecraft presets` and the page's preset picker (GET /api/presets)."""
         rules = []
         if self.aspect:
             rules.append(f"every view {self.aspect[0]}:{self.aspect[1]} (width:height), padded with white if need be")
@@ -58,6 +58,10 @@ class Preset:
         if self.min_size or self.min_long_side:
             rules.append("smaller views enlarged (marked upscaled)" if self.upscale else "smaller views flagged")
         return rules or ["the views as configured (VIEW_ASPECTS, VIEW_FORMAT)"]
+
+    def to_json(self) -> dict[str, object]:
+        """The preset as GET /api/presets lists it: name, title and rules (the words `posecraft presets` prints)."""
+        return {"name": self.name, "title": self.title, "rules": self.rules()}
 
 
 BUILT_IN: tuple[Preset, ...] = (

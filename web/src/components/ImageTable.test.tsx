@@ -4,19 +4,20 @@ import { describe, expect, it, vi } from "vitest";
 import { processed, record, shot } from "../test/records";
 import type { ImageRecord } from "../types";
 import type { ImageRow } from "../useCatalogue";
+import { NO_PRESETS, type ServerPresets } from "../presets";
 import { ImageTable, type RowActions } from "./ImageTable";
 
 const row = (data: ImageRecord, extra: Partial<ImageRow> = {}): ImageRow => ({ ...data, loaded: true, resubmitted: false, ...extra });
 
-function renderTable(rows: ImageRow[], onOpen = vi.fn(), selected: Set<number> = new Set()) {
+function renderTable(rows: ImageRow[], onOpen = vi.fn(), selected: Set<number> = new Set(), presets: ServerPresets = NO_PRESETS) {
   const actions: RowActions = { onOpen, onReprocess: vi.fn(), onDelete: vi.fn(), onSelect: vi.fn() };
-  render(<ImageTable rows={rows} selected={selected} actions={actions} />);
+  render(<ImageTable rows={rows} presets={presets} selected={selected} actions={actions} />);
   return onOpen;
 }
 
 function renderWithActions(rows: ImageRow[], selected: Set<number> = new Set()) {
   const actions = { onOpen: vi.fn(), onReprocess: vi.fn(), onDelete: vi.fn(), onSelect: vi.fn() };
-  render(<ImageTable rows={rows} selected={selected} actions={actions} />);
+  render(<ImageTable rows={rows} presets={NO_PRESETS} selected={selected} actions={actions} />);
   return actions;
 }
 
@@ -28,6 +29,12 @@ describe("ImageTable", () => {
     renderTable([row(record({ id: 1 }))]);
     expect(columnHeaders()).toEqual(["", "Image", "ID", "Status", "Neck View", "Sleeve View", "Zoomed View", "Waist View", "Length View", "On White", "Actions"]);
     expect(screen.getByRole("checkbox", { name: "Select every image listed" })).toBeInTheDocument();
+  });
+
+  it("labels each cell with its column's title for the phone's cards, and the select box's cell with none", () => {
+    renderTable([row(processed(1))]);
+    expect(rowOf(1).querySelector("td.cell-neck")).toHaveAttribute("data-label", "Neck View");
+    expect(rowOf(1).querySelector("td.cell-select")).not.toHaveAttribute("data-label");
   });
 
   it("shows a pending image with a spinner and no view thumbnails yet", () => {
@@ -156,9 +163,49 @@ describe("ImageTable", () => {
     expect(actions.onSelect).toHaveBeenCalledWith(7, true);
   });
 
-  it("opens a view with its label and size when its thumbnail is clicked", async () => {
-    const onOpen = renderTable([row(processed(13))]);
+  it("opens the lightbox on the row's record at the view whose thumbnail is clicked", async () => {
+    const image = row(processed(13));
+    const onOpen = renderTable([image]);
     await userEvent.click(screen.getByRole("button", { name: "Open Sleeve View of image #13 full size" }));
-    expect(onOpen).toHaveBeenCalledWith({ url: "/media/posecraft/views/sleeve.jpg", label: "Sleeve View", imageId: 13, width: 640, height: 800 });
+    expect(onOpen).toHaveBeenCalledWith({ record: image, shown: "sleeve" });
+    await userEvent.click(screen.getByRole("button", { name: "Open Original of image #13 full size" }));
+    expect(onOpen).toHaveBeenLastCalledWith({ record: image, shown: "original" });
+  });
+
+  it("has no cut-out column: the on-white view's cell opens the cut-out when there is one", async () => {
+    const withCutout = row(processed(25, { cutout: true, shots: [...processed(25).shots, shot("cutout", { url: "/media/posecraft/views/cutout.png" })] }));
+    const onOpen = renderTable([withCutout, row(processed(26))]);
+    expect(columnHeaders()).not.toContain("Cut-out");
+    const cells = within(rowOf(25)).getAllByRole("cell");
+    // The on-white view's cell: after the select box, image, id, status and five views.
+    await userEvent.click(within(cells[9]).getByRole("button", { name: "Open Cut-out of image #25 full size" }));
+    expect(onOpen).toHaveBeenCalledWith({ record: withCutout, shown: "cutout" });
+    expect(within(rowOf(26)).queryByRole("button", { name: /Cut-out/ })).toBeNull();
+  });
+
+  it("names each row's preset, by its title once the server has listed it, and whether a cut-out is made", () => {
+    const presets: ServerPresets = {
+      list: { default: "default", items: [{ name: "zalando", title: "Zalando", rules: ["every view 25:36 (width:height), padded with white if need be", "at least 762 x 1100"] }] },
+      problem: null,
+    };
+    renderTable([row(processed(27, { preset: "zalando", cutout: true })), row(record({ id: 28, preset: "myshop" }))], vi.fn(), new Set(), presets);
+    const zalando = within(rowOf(27)).getByText(/^Preset:/);
+    expect(zalando).toHaveTextContent("Preset: Zalando + cut-out");
+    expect(zalando).toHaveAttribute("title", "every view 25:36 (width:height), padded with white if need be; at least 762 x 1100");
+    // A preset the list does not name (yet) is shown by its name.
+    expect(within(rowOf(28)).getByText(/^Preset:/)).toHaveTextContent(/^Preset: myshop$/);
+  });
+
+  it("marks the thumbnail of a view that misses the preset's rules, with the notes in words, and an upscaled view", () => {
+    const notes = ["below Zalando's minimum 762 x 1100: the view is 500 x 720 (the photo is 810 x 1080)"];
+    const shots = processed(29).shots.map((candidate) => (candidate.label === "neck" ? { ...candidate, notes, upscaled: true } : candidate));
+    renderTable([row(processed(29, { preset: "zalando", shots }))]);
+    const cells = within(rowOf(29)).getAllByRole("cell");
+    const marker = cells[4].querySelector(".thumb .thumb-marker");
+    expect(marker).toHaveAttribute("title", notes[0]);
+    expect(cells[4]).toHaveTextContent(`Misses the preset: ${notes[0]}`);
+    expect(within(cells[4]).getByText("upscaled")).toHaveClass("badge");
+    expect(rowOf(29).querySelectorAll(".thumb-marker")).toHaveLength(1);
+    expect(within(rowOf(29)).getAllByText("upscaled")).toHaveLength(1);
   });
 });

@@ -8,10 +8,11 @@ import {
 } from "@tanstack/react-table";
 import { useMemo, useState } from "react";
 import { viewsZipUrl } from "../api";
+import { findPreset, presetTitle, type ServerPresets } from "../presets";
 import type { ImageRow } from "../useCatalogue";
-import type { Reach, Status } from "../types";
-import { VIEWS } from "../views";
-import type { OpenImage } from "./Lightbox";
+import type { Reach, Shot, Status } from "../types";
+import { CUTOUT, isDisplayable, VIEWS } from "../views";
+import { ORIGINAL, type OpenImage } from "./Lightbox";
 
 const STATUS_TEXT: Record<Status, string> = { pending: "Pending", processed: "Processed", failed: "Failed" };
 
@@ -23,9 +24,6 @@ const REACH_TEXT: Record<Reach, string> = {
   hips: "down to the hips",
 };
 
-/** A URL the browser can show: the record's url is the pasted address or the uploaded original under /media/. */
-const isDisplayable = (url: string) => /^(https?:\/\/|\/)/i.test(url);
-
 /** An uploaded original lives in the store under /media/ on the page's own origin; a pasted URL is elsewhere. */
 function isUpload(url: string): boolean {
   try {
@@ -35,16 +33,35 @@ function isUpload(url: string): boolean {
   }
 }
 
-function Thumbnail({ image, onOpen }: { image: OpenImage; onOpen: (image: OpenImage) => void }) {
+const openLabel = (title: string, imageId: number) => `Open ${title} of image #${imageId} full size`;
+
+/** A picture of the row that opens the lightbox on it; `notes` (what of the preset it misses) mark its corner. */
+function Thumbnail({ url, title, imageId, notes = [], onOpen }: { url: string; title: string; imageId: number; notes?: string[]; onOpen: () => void }) {
   // A URL that does not answer with an image (a failed fetch's 404, say) gets a plain box, not a broken icon.
   const [broken, setBroken] = useState(false);
   if (broken) {
     return <span className="thumb thumb-missing">no preview</span>;
   }
   return (
-    <button type="button" className="thumb" onClick={() => onOpen(image)} aria-label={`Open ${image.label} of image #${image.imageId} full size`}>
-      <img src={image.url} alt="" loading="lazy" onError={() => setBroken(true)} />
+    <button type="button" className="thumb" onClick={onOpen} aria-label={openLabel(title, imageId)}>
+      <img src={url} alt="" loading="lazy" onError={() => setBroken(true)} />
+      {notes.length > 0 && (
+        <span className="thumb-marker" title={notes.join("\n")} aria-hidden="true">
+          !
+        </span>
+      )}
     </button>
+  );
+}
+
+/** The output preset the row's views follow, its rules on hover. */
+function PresetNote({ row, presets }: { row: ImageRow; presets: ServerPresets }) {
+  const rules = findPreset(presets, row.preset)?.rules.join("; ");
+  return (
+    <p className="note preset" title={rules}>
+      Preset: <span className="preset-name">{presetTitle(presets, row.preset)}</span>
+      {row.cutout && " + cut-out"}
+    </p>
   );
 }
 
@@ -77,22 +94,35 @@ function StatusCell({ row }: { row: ImageRow }) {
 
 function ViewCell({ row, label, onOpen }: { row: ImageRow; label: (typeof VIEWS)[number]; onOpen: (image: OpenImage) => void }) {
   const shot = row.shots.find((candidate) => candidate.label === label.label);
+  // The cut-out is no column: the on-white view's cell opens it (it is the same box, on transparency).
+  const cutout: Shot | undefined = label.label === "onwhite" ? row.shots.find((candidate) => candidate.label === CUTOUT) : undefined;
   if (shot) {
     return (
       <figure className="view">
-        <Thumbnail image={{ url: shot.url, label: label.title, imageId: row.id, width: shot.width, height: shot.height }} onOpen={onOpen} />
+        <Thumbnail url={shot.url} title={label.title} imageId={row.id} notes={shot.notes} onOpen={() => onOpen({ record: row, shown: shot.label })} />
         <figcaption>
           {shot.width} × {shot.height}
           {shot.reach && <span className="reach">{REACH_TEXT[shot.reach]}</span>}
+          {shot.notes.length > 0 && <span className="visually-hidden">Misses the preset: {shot.notes.join("; ")}</span>}
           {shot.padded && (
             <span className="badge badge-warn" title="The photo was too small for this view: white fills the part past its edge">
               padded
+            </span>
+          )}
+          {shot.upscaled && (
+            <span className="badge badge-warn" title="Written larger than the photo's own pixels, as the preset asks">
+              upscaled
             </span>
           )}
           {shot.lowResolution && (
             <span className="badge badge-warn" title="The cut is smaller than a catalogue view should be">
               low resolution
             </span>
+          )}
+          {cutout && (
+            <button type="button" className="button button-small cutout-open" onClick={() => onOpen({ record: row, shown: CUTOUT })} aria-label={openLabel(cutout.title, row.id)}>
+              + {cutout.title}
+            </button>
           )}
         </figcaption>
       </figure>
@@ -142,6 +172,7 @@ function ActionsCell({ row, actions }: { row: ImageRow; actions: RowActions }) {
 /** What the cells read at render time (through the table's meta), so the columns themselves never change: a new
  * column definition would mount its cells afresh (thumbnails reloading, focus lost). */
 interface TableMeta {
+  presets: ServerPresets;
   selected: ReadonlySet<number>;
   actions: RowActions;
   selectAll: (on: boolean) => void;
@@ -150,10 +181,21 @@ interface TableMeta {
 
 const metaOf = (table: { options: { meta?: unknown } }) => table.options.meta as TableMeta;
 
-export function ImageTable({ rows, selected, actions }: { rows: ImageRow[]; selected: ReadonlySet<number>; actions: RowActions }) {
+export function ImageTable({
+  rows,
+  presets,
+  selected,
+  actions,
+}: {
+  rows: ImageRow[];
+  presets: ServerPresets;
+  selected: ReadonlySet<number>;
+  actions: RowActions;
+}) {
   const [sorting, setSorting] = useState<SortingState>([{ id: "id", desc: true }]);
   const { onOpen } = actions;
   const meta: TableMeta = {
+    presets,
     selected,
     actions,
     allSelected: rows.length > 0 && rows.every((row) => selected.has(row.id)),
@@ -186,7 +228,7 @@ export function ImageTable({ rows, selected, actions }: { rows: ImageRow[]; sele
         header: "Image",
         cell: ({ row: { original: row } }) =>
           isDisplayable(row.url) ? (
-            <Thumbnail image={{ url: row.url, label: "Original", imageId: row.id }} onOpen={onOpen} />
+            <Thumbnail url={row.url} title="Original" imageId={row.id} onOpen={() => onOpen({ record: row, shown: ORIGINAL })} />
           ) : (
             <span className="none">—</span>
           ),
@@ -194,7 +236,7 @@ export function ImageTable({ rows, selected, actions }: { rows: ImageRow[]; sele
       column.accessor("id", {
         header: "ID",
         sortDescFirst: true,
-        cell: ({ row: { original: row } }) => (
+        cell: ({ row: { original: row }, table }) => (
           <div>
             {row.name && (
               <p className="image-name" title={row.name}>
@@ -212,6 +254,7 @@ export function ImageTable({ rows, selected, actions }: { rows: ImageRow[]; sele
                 {isUpload(row.url) ? "uploaded photo" : row.url}
               </p>
             )}
+            {row.loaded && <PresetNote row={row} presets={metaOf(table).presets} />}
           </div>
         ),
       }),
@@ -292,7 +335,7 @@ export function ImageTable({ rows, selected, actions }: { rows: ImageRow[]; sele
                   data-status={row.original.loaded ? row.original.status : "loading"}
                 >
                   {row.getVisibleCells().map((cell) => (
-                    <td key={cell.id} className={`cell-${cell.column.id}`} data-label={String(cell.column.columnDef.header)}>
+                    <td key={cell.id} className={`cell-${cell.column.id}`} data-label={typeof cell.column.columnDef.header === "string" ? cell.column.columnDef.header : undefined}>
                       {flexRender(cell.column.columnDef.cell, cell.getContext())}
                     </td>
                   ))}

@@ -3,8 +3,8 @@ import type { ImageRecord, Shot, ViewLabel } from "../types";
 import { VIEWS } from "../views";
 
 export function shot(label: ViewLabel, overrides: Partial<Shot> = {}): Shot {
-  const title = VIEWS.find((view) => view.label === label)!.title;
-  return { label, title, url: `/media/posecraft/views/${label}.jpg`, width: 640, height: 800, box: [0, 0, 640, 800], lowResolution: false, padded: false, reach: label === "length" ? "feet" : null, ...overrides };
+  const title = label === "cutout" ? "Cut-out" : VIEWS.find((view) => view.label === label)!.title;
+  return { label, title, url: `/media/posecraft/views/${label}.jpg`, width: 640, height: 800, box: [0, 0, 640, 800], lowResolution: false, padded: false, reach: label === "length" ? "feet" : null, upscaled: false, notes: [], ...overrides };
 }
 
 export function record(overrides: Partial<ImageRecord> & { id: number }): ImageRecord {
@@ -16,6 +16,8 @@ export function record(overrides: Partial<ImageRecord> & { id: number }): ImageR
     skipped: [],
     people: null,
     ambiguous: false,
+    preset: "default",
+    cutout: false,
     error: null,
     createdAt: "2026-11-28T16:00:00Z",
     updatedAt: "2026-11-28T16:00:00Z",
