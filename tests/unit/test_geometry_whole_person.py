@@ -33,15 +33,29 @@ def test_a_person_cut_by_the_photos_bottom_edge_is_framed_down_to_it_with_no_whi
     assert box[1] <= 120 - 0.1 * STANDING_TORSO  # the margin above the head is kept
 
 
-def test_a_portrait_cut_at_three_sides_is_padded_only_above_the_head():
+def test_a_portrait_cut_at_three_sides_gets_white_only_above_the_head():
     # Head and shoulders filling a 512 x 600 photo, wider (512) than high (450): turned 4:3 would put white beside
-    # the cut shoulders; 3:4 needs 684 px of height, and the white goes above the head.
+    # the cut shoulders; 3:4 needs 684 px of height, and the white goes above the head. On white, that is no padding
+    # anyone sees: the view is not marked padded.
     keypoints = person(hidden=range(13, 33), scale=0.5, shift=(0, 100))
     view = on_white(keypoints, (512, 600), outline=[(0, 150), (512, 600)])
     box = view.box
-    assert view.padded and box[3] == 600 and box[1] < 0
+    assert not view.padded and box[3] == 600 and box[1] < 0
     assert box[0] >= -1 and box[2] <= 513  # no white beside the cut shoulders (1 px of rounding to 3:4)
     assert (box[2] - box[0]) * 4 == (box[3] - box[1]) * 3
+
+
+def test_a_person_near_the_photos_side_stays_centred_with_white_past_the_edge():
+    # A standing person whose mask spans x 40..440 in a wide street photo (another person to the right): the length
+    # view shifts into the photo (and shows the neighbour); on white the frame stays on the person.
+    keypoints = person(shift=(-360, 0))
+    outline = [(40, 60), (440, 1660)]
+    plans = {plan.label: plan for plan in plan_views(keypoints, (2400, 1800), outline=outline)}
+    onwhite = on_white(keypoints, (2400, 1800), outline=outline)
+    assert plans["length"].box[0] == 0
+    left_room, right_room = 40 - onwhite.box[0], onwhite.box[2] - 440
+    assert onwhite.box[0] < 0 and abs(left_room - right_room) <= 3  # centred: as much white left as right
+    assert not onwhite.padded
 
 
 def test_without_the_cut_rule_a_padded_box_keeps_its_margin_on_every_side():

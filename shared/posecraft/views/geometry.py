@@ -105,12 +105,20 @@ def _frame(
     aspect = recipe.aspect if tall or not recipe.turns else recipe.aspect[::-1]
     cut = _sides_on_edge(region, image_size) if recipe.cut_at_photo_edge else (False, False, False, False)
     towards = _feet_side(body.up) if towards_feet else _away_from(cut)
-    box, padded = fit_box(region, margin, aspect, image_size, towards, cut, fill)
+
+    def fit(ratio: tuple[int, int]) -> tuple[Box, bool]:
+        if recipe.background != "photo":
+            # Past the photo's edge is white (or transparent) like the cut-out background: the box stays centred on
+            # the person instead of shifting into the photo, and that is no padding anyone would see.
+            return _centred_box(region, margin, ratio, towards, cut), False
+        return fit_box(region, margin, ratio, image_size, towards, cut, fill)
+
+    box, padded = fit(aspect)
     slack = max(aspect) - 1  # the rounding to whole units of the ratio
-    if padded and recipe.turns and _white_beside_a_cut(box, cut, image_size, slack):
+    if recipe.turns and _white_beside_a_cut(box, cut, image_size, slack):
         # Turned the other way, the white may go where the photo does not cut the person (a portrait cut at both
         # shoulders: 3:4 with white above the head, not 4:3 with white beside the shoulders).
-        other, other_padded = fit_box(region, margin, aspect[::-1], image_size, towards, cut, fill)
+        other, other_padded = fit(aspect[::-1])
         if not _white_beside_a_cut(other, cut, image_size, slack):
             box, padded = other, other_padded
     return box, padded
@@ -139,11 +147,8 @@ def fit_box(
     aw, ah = aspect
     x0, y0, x1, y1 = region
     centre = ((x0 + x1) / 2, (y0 + y1) / 2)
-    # Region plus margin in whole pixels, rounded outwards: the margin is never lost to rounding.
-    left, top, right, bottom = (0.0 if side else margin for side in cut)
-    mx0, my0 = math.floor(x0 - left), math.floor(y0 - top)
-    mx1, my1 = math.ceil(x1 + right), math.ceil(y1 + bottom)
-    wanted = max(1, -(-(mx1 - mx0) // aw), -(-(my1 - my0) // ah))
+    mx0, my0, mx1, my1 = _with_margin(region, margin, cut)
+    wanted = _units_holding((mx0, my0, mx1, my1), aspect)
     largest = min(width // aw, height // ah)
     if wanted <= largest:
         units = largest if fill else wanted
@@ -161,6 +166,30 @@ def fit_box(
     flush = (_away_from(cut)[0] * -1, _away_from(cut)[1] * -1)
     units = _padded_units(framed, wanted, aspect, image_size, flush)
     return _place(units, aspect, ((mx0 + mx1) / 2, (my0 + my1) / 2), image_size, flush), True
+
+
+def _with_margin(region: Box, margin: float, cut: Sides) -> Box:
+    """Region plus margin (none on the sides the photo cuts) in whole pixels, rounded outwards: the margin is never
+    lost to rounding."""
+    left, top, right, bottom = (0.0 if side else margin for side in cut)
+    return (math.floor(region[0] - left), math.floor(region[1] - top),
+            math.ceil(region[2] + right), math.ceil(region[3] + bottom))
+
+
+def _units_holding(framed: Box, aspect: tuple[int, int]) -> int:
+    """The fewest units of the ratio whose box holds `framed`."""
+    return max(1, -(-(framed[2] - framed[0]) // aspect[0]), -(-(framed[3] - framed[1]) // aspect[1]))
+
+
+def _centred_box(region: Box, margin: float, aspect: tuple[int, int], towards: tuple[int, int], cut: Sides) -> Box:
+    """The smallest box of the ratio holding region + margin, grown around it (or along an axis where `towards` is
+    -1 or +1, all to that side), wherever that puts it relative to the photo."""
+    framed = _with_margin(region, margin, cut)
+    units = _units_holding(framed, aspect)
+    box_w, box_h = units * aspect[0], units * aspect[1]
+    left = _grown_start(framed[0], box_w - (framed[2] - framed[0]), towards[0])
+    top = _grown_start(framed[1], box_h - (framed[3] - framed[1]), towards[1])
+    return (left, top, left + box_w, top + box_h)
 
 
 def _padded_units(
