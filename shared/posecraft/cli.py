@@ -102,13 +102,10 @@ def views_command(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         get_engine(settings)  # load the models once, and fail once if they are missing
-        presets = known_presets(settings.presets_file)
     except PoseCraftError as error:
         print(f"posecraft: {error.reason}", file=sys.stderr)
         return 1
-    except ValueError as error:  # PRESETS_FILE is wrong
-        print(f"posecraft: {error}", file=sys.stderr)
-        return 1
+    presets = known_presets(settings.presets_file)  # PRESETS_FILE and DEFAULT_PRESET were checked with the settings
     preset = args.preset or settings.default_preset
     if preset not in presets:
         print(f"posecraft: unknown preset {preset!r}: the presets are {', '.join(presets)}", file=sys.stderr)
@@ -133,12 +130,7 @@ def views_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def presets_command(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        presets = known_presets(settings.presets_file)
-    except ValueError as error:
-        print(f"posecraft: {error}", file=sys.stderr)
-        return 1
-    for preset in presets.values():
+    for preset in known_presets(settings.presets_file).values():
         default = " (the default: DEFAULT_PRESET)" if preset.name == settings.default_preset else ""
         print(f"{preset.name}: {preset.title}{default}")
         for rule in preset.rules():

@@ -7,7 +7,8 @@ with `Settings.from_env(**overrides)`.
 What each setting accepts is checked here too: `settings.problems()` lists every value a process cannot run with,
 naming the variable and what it accepts, and `settings.validated()` raises `SettingsError` with that list. Every
 process calls it before it serves (the worker, gunicorn's master through posecraft.gunicorn_config, `posecraft
-check`), so `VIEW_FORMAT=png` stops start-up instead of failing every job.
+check`), so `VIEW_FORMAT=png` stops start-up instead of failing every job, and a PRESETS_FILE that does not load
+(or a DEFAULT_PRESET naming no preset) stops it with the reason instead of failing every submission.
 """
 from __future__ import annotations
 
@@ -161,13 +162,18 @@ class Settings:
         problems = []
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
-            rule = _RULES.get(f.name)
-            if rule is None or (not s3 and f.name == "s3_secret_key"):
+            if not s3 and f.name == "s3_secret_key":
                 continue
-            accepts, accepted = rule
-            reason = accepts(value)
+            if f.name in _SETTINGS_RULES:
+                reason = _SETTINGS_RULES[f.name](self)
+            elif f.name in _RULES:
+                accepts, accepted = _RULES[f.name]
+                reason = accepts(value)
+                reason = accepted if reason == "" else reason
+            else:
+                continue
             if reason is not None:
-                problems.append(f"{f.name.upper()}={_shown(value)}: {reason or accepted}")
+                problems.append(f"{f.name.upper()}={_shown(value)}: {reason}")
         if pose and not problems:
             problems += _pose_problems(self)
         return problems
@@ -327,6 +333,36 @@ _RULES: dict[str, tuple[Callable[[Any], str | None], str]] = {
     "view_format": (_one_of(_view_formats), ""),
     "view_quality": (_when(lambda v: 1 <= v <= 100), "a whole number from 1 to 100"),
     "view_aspects": (_view_aspects, ""),
+}
+
+
+def _default_preset(settings: Settings) -> str | None:
+    from posecraft.views.presets import PresetsFileError, known_presets
+    try:
+        names = tuple(known_presets(settings.presets_file))
+    except PresetsFileError:
+        return None  # PRESETS_FILE's own problem says why; the default is checked once the file loads
+    if settings.default_preset in names:
+        return None
+    if settings.presets_file:
+        return f"one of {', '.join(names)} (the built-in presets and those of PRESETS_FILE)"
+    return f"one of {', '.join(names)}, or a team's own preset in a PRESETS_FILE (docs/VIEWS.md)"
+
+
+def _presets_file(settings: Settings) -> str | None:
+    from posecraft.views.presets import PresetsFileError, known_presets
+    try:
+        known_presets(settings.presets_file)  # cached: the processes reuse what was checked here
+    except PresetsFileError as error:
+        return error.reason
+    return None
+
+
+# Rules that read another setting too (DEFAULT_PRESET may name a preset of PRESETS_FILE); each returns None when
+# the value is fine, else the whole reason.
+_SETTINGS_RULES: dict[str, Callable[[Settings], str | None]] = {
+    "default_preset": _default_preset,
+    "presets_file": _presets_file,
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from posecraft.config import REPO_ROOT
+from posecraft.config import REPO_ROOT, environment_problems
 
 POSECRAFT_SERVICES = ("ingest", "status", "worker")
 SECRET = "a-long-random-secret"
@@ -97,3 +97,21 @@ def test_the_two_api_services_and_the_worker_are_built_from_one_dockerfile(proje
     assert builds["ingest"]["target"] == builds["status"]["target"] == "api"
     assert builds["ingest"]["args"] == {"SERVICE": "ingest"} and builds["status"]["args"] == {"SERVICE": "status"}
     assert builds["worker"]["target"] == "worker"
+
+
+def test_the_teams_presets_file_is_mounted_read_only_where_presets_file_says_in_every_service_that_reads_it(project):
+    default = yaml.safe_load(compose(project, "config"))["services"]
+    # The file PRESETS_JSON names; a PRESETS_FILE in .env does not move it off the mounted path.
+    (project / "team-presets.json").write_text('{"lookbook": {"aspect": "4:5"}}')
+    with (project / ".env").open("a") as env:
+        env.write("PRESETS_JSON=./team-presets.json\nPRESETS_FILE=/somewhere/else.json\n")
+    team = yaml.safe_load(compose(project, "config"))["services"]
+
+    for name in POSECRAFT_SERVICES:  # the ingest service, the worker and the status service each read it
+        assert default[name]["environment"]["PRESETS_FILE"] == "/etc/posecraft/presets.json", name
+        assert default[name]["volumes"] == [f"{project}/deploy/presets.json:/etc/posecraft/presets.json:ro"]
+        assert team[name]["environment"]["PRESETS_FILE"] == "/etc/posecraft/presets.json", name
+        assert team[name]["volumes"] == [f"{project}/team-presets.json:/etc/posecraft/presets.json:ro"]
+    assert "PRESETS_FILE" not in default["nginx"]["environment"]
+    for mounted in ("deploy/presets.json", "team-presets.json"):  # both pass the services' start-up check
+        assert environment_problems({"S3_SECRET_KEY": SECRET, "PRESETS_FILE": str(project / mounted)}) == []

@@ -119,6 +119,27 @@ def test_a_bad_setting_stops_gunicorn_before_it_listens_with_a_json_line_naming_
         assert sock.connect_ex(("127.0.0.1", port)) != 0  # it never listened
 
 
+def test_a_broken_presets_file_stops_the_status_service_before_it_listens_naming_the_preset_and_the_field(
+        backing_services, tmp_path):
+    # The status service lists the presets for the page (GET /api/presets): it reads PRESETS_FILE too.
+    presets = tmp_path / "presets.json"
+    presets.write_text('{"lookbook": {"aspect": "4x5"}}')
+    port = free_port()
+    out, err = tmp_path / "out.log", tmp_path / "err.log"
+    process = gunicorn("status", dict(backing_services.env(), PRESETS_FILE=str(presets)), port, out, err)
+    try:
+        code = process.wait(30)
+    finally:
+        stop(process)
+
+    assert code == 2
+    messages = [line["message"] for line in json_lines(out, err) if line["level"] == "error"]
+    assert messages == [f"cannot start: PRESETS_FILE={str(presets)!r}: preset 'lookbook', field 'aspect': "
+                        "aspect ratio '4x5' is not WIDTH:HEIGHT in whole numbers, e.g. 3:4"]
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0
+
+
 def test_every_line_the_worker_writes_is_json_litert_start_up_line_included(backing_services, tmp_path):
     env = dict(backing_services.env(), QUEUE_NAME=f"logs.{uuid.uuid4().hex[:8]}")
     log = tmp_path / "worker.log"

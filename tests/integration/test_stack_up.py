@@ -62,3 +62,25 @@ def test_up_prints_its_url_serves_there_starts_a_killed_worker_again_and_ctrl_c_
             up.wait(timeout=60)
     assert not any(port_open(p) for p in (port, port + 1, port + 2))
     assert "redis" not in os.listdir(tmp_path), "it started its own Redis although REDIS_URL named one"
+
+
+def test_up_refuses_a_broken_presets_file_and_a_default_preset_no_preset_has_by_name_before_it_starts_anything(
+        tmp_path):
+    presets = tmp_path / "presets.json"
+    presets.write_text('{"lookbook": {"min_fill": 85}}')
+    port = Ports.free().nginx
+    command = [sys.executable, "-m", "posecraft.devstack", "up", "--port", str(port), "--run-dir", str(tmp_path / "run")]
+    env = {**os.environ, "DATA_DIR": str(tmp_path / "data"), "PRESETS_FILE": str(presets)}
+
+    broken = subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
+    presets.write_text('{"lookbook": {"min_fill": 0.85}}')
+    unknown = subprocess.run(command, env={**env, "DEFAULT_PRESET": "look-book"}, capture_output=True, text=True,
+                             timeout=60)
+
+    assert (broken.returncode, broken.stdout) == (2, "")
+    assert broken.stderr == (f"posecraft: PRESETS_FILE={str(presets)!r}: preset 'lookbook', field 'min_fill': "
+                             "must be a fraction above 0 and at most 1 (0.85 for 85 %), got 85\n")
+    assert (unknown.returncode, unknown.stdout) == (2, "")
+    assert unknown.stderr == ("posecraft: DEFAULT_PRESET='look-book': one of default, amazon, zalando, shopify, "
+                              "lookbook (the built-in presets and those of PRESETS_FILE)\n")
+    assert not port_open(port) and not (tmp_path / "data" / "redis").exists()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 import yaml
@@ -99,7 +99,7 @@ def test_every_container_asks_for_cpu_and_memory_and_gets_the_settings_and_the_k
                                                 {"secretRef": {"name": "posecraft-keys"}}]
 
 
-def test_the_configmap_and_secret_hold_settings_that_pass_the_start_up_check():
+def test_the_configmap_and_secret_hold_settings_that_pass_the_start_up_check(tmp_path):
     settings = one("ConfigMap", "posecraft-settings")["data"]
     keys = one("Secret", "posecraft-keys")["stringData"]
     names = {f.upper() for f in Settings.__dataclass_fields__}
@@ -108,7 +108,23 @@ def test_the_configmap_and_secret_hold_settings_that_pass_the_start_up_check():
     assert {"MONGO_URL", "REDIS_URL", "S3_ACCESS_KEY", "S3_SECRET_KEY"} <= set(keys)  # secrets are not in the ConfigMap
     assert not {"MONGO_URL", "REDIS_URL", "S3_ACCESS_KEY", "S3_SECRET_KEY"} & set(settings)
     environment = {k: v for k, v in {**settings, **keys}.items() if k not in NOT_SETTINGS}
-    assert environment_problems(environment) == []
+    # PRESETS_FILE names the presets ConfigMap's file as the pods see it (mounted: the next test); here, a copy.
+    mounted = tmp_path / PurePosixPath(settings["PRESETS_FILE"]).name
+    mounted.write_text(one("ConfigMap", "posecraft-presets")["data"][mounted.name])
+    assert environment_problems({**environment, "PRESETS_FILE": str(mounted)}) == []
+
+
+@pytest.mark.parametrize("deployment", ["ingest", "status", "pose-worker"])
+def test_every_process_that_reads_presets_file_has_the_presets_configmap_mounted_read_only_there(deployment):
+    presets_file = PurePosixPath(one("ConfigMap", "posecraft-settings")["data"]["PRESETS_FILE"])
+    spec = one("Deployment", deployment)["spec"]["template"]["spec"]
+    [volume] = [v for v in spec["volumes"] if v.get("configMap", {}).get("name") == "posecraft-presets"]
+    [container] = spec["containers"]
+    [mount] = [m for m in container["volumeMounts"] if m["name"] == volume["name"]]
+
+    assert (PurePosixPath(mount["mountPath"]), mount["readOnly"]) == (presets_file.parent, True)
+    assert "items" not in volume["configMap"]  # every key a file of its own name
+    assert presets_file.name in one("ConfigMap", "posecraft-presets")["data"]
 
 
 def test_the_worker_is_scaled_by_keda_on_the_length_of_the_job_queue():

@@ -5,10 +5,13 @@ posecraft.gunicorn_config, and `posecraft check` for the current environment wit
 """
 from __future__ import annotations
 
+import importlib
+import logging
 import sys
 
 import pytest
 
+from pose_worker.__main__ import checked_settings
 from posecraft.cli import main
 from posecraft.config import Settings, SettingsError, environment_problems
 
@@ -167,3 +170,110 @@ def test_posecraft_views_refuses_a_bad_setting_before_reading_any_photo(monkeypa
 
     assert capsys.readouterr().err == "posecraft: VIEW_QUALITY=0: a whole number from 1 to 100\n"
     assert not (tmp_path / "views").exists()
+
+
+# --- output presets: PRESETS_FILE is loaded at start and DEFAULT_PRESET must name one of the presets there are ------
+
+def presets_file(folder, content: str | bytes) -> str:
+    path = folder / "presets.json"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    return str(path)
+
+
+LOOKBOOK = '{"lookbook": {"title": "Lookbook", "aspect": "4:5", "min_size": [800, 1000]}}'
+
+
+def test_a_default_preset_not_in_the_presets_file_is_refused_at_start_with_the_known_names(tmp_path):
+    environment = {**SECRET, "PRESETS_FILE": presets_file(tmp_path, LOOKBOOK), "DEFAULT_PRESET": "lookbok"}
+
+    assert environment_problems(environment) == [
+        "DEFAULT_PRESET='lookbok': one of default, amazon, zalando, shopify, lookbook "
+        "(the built-in presets and those of PRESETS_FILE)"]
+
+
+def test_a_default_preset_no_built_in_one_has_says_a_teams_own_go_in_a_presets_file():
+    assert environment_problems({**SECRET, "DEFAULT_PRESET": "ebay"}) == [
+        "DEFAULT_PRESET='ebay': one of default, amazon, zalando, shopify, "
+        "or a team's own preset in a PRESETS_FILE (docs/VIEWS.md)"]
+
+
+def test_a_default_preset_of_the_presets_file_and_a_built_in_one_pass(tmp_path):
+    path = presets_file(tmp_path, LOOKBOOK)
+
+    assert environment_problems({**SECRET, "PRESETS_FILE": path, "DEFAULT_PRESET": "lookbook"}) == []
+    assert environment_problems({**SECRET, "PRESETS_FILE": path, "DEFAULT_PRESET": "zalando"}) == []
+    assert environment_problems({**SECRET, "PRESETS_FILE": presets_file(tmp_path, "{}")}) == []
+
+
+@pytest.mark.parametrize(("content", "reason"), [
+    (None, "cannot read it (No such file or directory)"),
+    ("a folder", "cannot read it (Is a directory)"),
+    ("{", "not JSON (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
+    (b"\xff\xfe\x00", "not JSON ('utf-8' codec can't decode byte 0xff in position 0: invalid start byte)"),
+    ('["lookbook"]', 'expected an object of presets by name, e.g. {"myshop": {...}}'),
+    ('{"my shop": {}}', "preset name 'my shop' must be letters, digits, '-' or '_'"),
+    ('{"myshop": {"aspect": "square"}}',
+     "preset 'myshop', field 'aspect': aspect ratio 'square' is not WIDTH:HEIGHT in whole numbers, e.g. 3:4"),
+    ('{"myshop": {"min_fill": 85}}',
+     "preset 'myshop', field 'min_fill': must be a fraction above 0 and at most 1 (0.85 for 85 %), got 85"),
+    ('{"myshop": {"colour": "red"}}', "preset 'myshop', field 'colour': unknown field (fields: aspect, best_size, "),
+])
+def test_a_presets_file_that_does_not_load_is_refused_at_start_naming_the_preset_and_the_field(
+        tmp_path, content, reason):
+    if content is None:
+        path = str(tmp_path / "missing.json")
+    elif content == "a folder":
+        path = str(tmp_path)
+    else:
+        path = presets_file(tmp_path, content)
+
+    [problem] = environment_problems({**SECRET, "PRESETS_FILE": path})
+
+    assert problem.startswith(f"PRESETS_FILE={path!r}: {reason}")
+
+
+def test_with_a_broken_presets_file_only_the_file_is_named_not_the_default_preset_it_would_hold(tmp_path):
+    path = presets_file(tmp_path, '{"lookbook": {"format": "png"}}')
+
+    assert environment_problems({**SECRET, "PRESETS_FILE": path, "DEFAULT_PRESET": "lookbook"}) == [
+        f"PRESETS_FILE={path!r}: preset 'lookbook', field 'format': must be one of jpeg, webp, got \"png\""]
+
+
+def test_posecraft_check_names_the_presets_files_wrong_field_and_the_default_preset_it_lacks(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("PRESETS_FILE", presets_file(tmp_path, '{"lookbook": {"best_size": [1600]}}'))
+
+    assert main(["check", "--no-pose"]) == 1
+    assert capsys.readouterr().err == (
+        f"posecraft: PRESETS_FILE={str(tmp_path / 'presets.json')!r}: preset 'lookbook', field 'best_size': "
+        "must be [WIDTH, HEIGHT] in whole pixels above 0, got [1600]\n")
+
+    monkeypatch.setenv("PRESETS_FILE", presets_file(tmp_path, LOOKBOOK))
+    monkeypatch.setenv("DEFAULT_PRESET", "Lookbook")  # the title, not the name
+    assert main(["check", "--no-pose"]) == 1
+    assert "posecraft: DEFAULT_PRESET='Lookbook': one of default, amazon, zalando, shopify, lookbook" in (
+        capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("service", ["ingest_service", "status_service"])
+def test_a_service_started_with_a_bad_presets_file_refuses_it_by_name_before_it_connects_anywhere(
+        monkeypatch, tmp_path, service):
+    # gunicorn's master refuses it first (posecraft.gunicorn_config); the app factory checks the same on its own.
+    create_app = importlib.import_module(service).create_app
+    missing = str(tmp_path / "presets.json")
+    monkeypatch.setenv("PRESETS_FILE", missing)
+
+    with pytest.raises(SettingsError) as error:
+        create_app()
+
+    assert error.value.problems == [f"PRESETS_FILE={missing!r}: cannot read it (No such file or directory)"]
+
+
+def test_the_worker_refuses_a_default_preset_no_preset_has_and_logs_the_known_names(monkeypatch, caplog):
+    monkeypatch.setenv("DEFAULT_PRESET", "amazon-de")
+
+    with caplog.at_level(logging.ERROR, logger="pose_worker"):
+        assert checked_settings() is None
+
+    assert [record.getMessage() for record in caplog.records] == [
+        "cannot start: DEFAULT_PRESET='amazon-de': one of default, amazon, zalando, shopify, "
+        "or a team's own preset in a PRESETS_FILE (docs/VIEWS.md)"]

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,19 @@ def test_a_subclass_nobody_mapped_answers_as_its_parent():
 def test_the_status_service_loads_neither_the_queue_nor_s3_nor_the_image_library():
     # It reads MongoDB and listens on Redis pub/sub; the actions that queue or touch S3 are the ingest service's.
     code = ("import sys; from status_service import create_app; from status_service import routes; "
+            "print(sorted(m for m in ('kombu', 'boto3', 'botocore', 'PIL', 'numpy') if m in sys.modules))")
+
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+
+    assert loaded.strip() == "[]"
+
+
+def test_the_start_up_check_of_a_presets_file_loads_none_of_them_either():
+    # gunicorn's master and the status service's app factory run it (posecraft.config -> posecraft.views.presets).
+    team_presets = Path(__file__).parents[1] / "data" / "team_presets.json"
+    environment = {"S3_SECRET_KEY": "a-secret", "PRESETS_FILE": str(team_presets), "DEFAULT_PRESET": "lookbook"}
+    code = ("import sys; from posecraft.config import environment_problems; "
+            f"assert environment_problems({environment!r}) == []; "
             "print(sorted(m for m in ('kombu', 'boto3', 'botocore', 'PIL', 'numpy') if m in sys.modules))")
 
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -134,29 +134,40 @@ def flags(preset: Preset, size: Size, image_size: Size, fill: float | None = Non
     return tuple(found)
 
 
+class PresetsFileError(ValueError):
+    """A PRESETS_FILE that cannot be used; `reason` says why, naming the preset and the field when one is wrong."""
+
+    def __init__(self, path: str | Path, reason: str):
+        super().__init__(f"PRESETS_FILE {path}: {reason}")
+        self.reason = reason
+
+
 def load_presets(path: str | Path) -> dict[str, Preset]:
-    """A team's presets from a JSON file: {name: {field: value}}; ValueError naming the preset and the field."""
+    """A team's presets from a JSON file: {name: {field: value}}; PresetsFileError naming the preset and the field."""
     try:
         data = json.loads(Path(path).read_text())
     except OSError as error:
-        raise ValueError(f"PRESETS_FILE {path}: cannot read it ({error.strerror or error})") from None
-    except json.JSONDecodeError as error:
-        raise ValueError(f"PRESETS_FILE {path}: not JSON ({error})") from None
+        raise PresetsFileError(path, f"cannot read it ({error.strerror or error})") from None
+    except ValueError as error:  # not JSON, or not text at all
+        raise PresetsFileError(path, f"not JSON ({error})") from None
     if not isinstance(data, dict):
-        raise ValueError(f"PRESETS_FILE {path}: expected an object of presets by name, e.g. {{\"myshop\": {{...}}}}")
-    return {name: parse_preset(name, fields, str(path)) for name, fields in data.items()}
+        raise PresetsFileError(path, "expected an object of presets by name, e.g. {\"myshop\": {...}}")
+    try:
+        return {name: parse_preset(name, fields) for name, fields in data.items()}
+    except ValueError as error:
+        raise PresetsFileError(path, str(error)) from None
 
 
-def parse_preset(name: str, fields: object, source: str = "PRESETS_FILE") -> Preset:
+def parse_preset(name: str, fields: object) -> Preset:
     """One preset from its JSON fields; ValueError naming the preset and the field."""
 
     def fail(field: str, problem: str) -> ValueError:
-        return ValueError(f"{source}: preset {name!r}, field {field!r}: {problem}")
+        return ValueError(f"preset {name!r}, field {field!r}: {problem}")
 
     if not name or not name.replace("-", "").replace("_", "").isalnum():
-        raise ValueError(f"{source}: preset name {name!r} must be letters, digits, '-' or '_'")
+        raise ValueError(f"preset name {name!r} must be letters, digits, '-' or '_'")
     if not isinstance(fields, dict):
-        raise ValueError(f"{source}: preset {name!r} must be an object of fields")
+        raise ValueError(f"preset {name!r} must be an object of fields")
     known = {f.name for f in dataclasses.fields(Preset)} - {"name"}
     for field in fields:
         if field not in known:
