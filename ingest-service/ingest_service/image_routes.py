@@ -10,6 +10,7 @@ from posecraft.errors import MalformedRequest
 from posecraft.image_actions import ImageActions
 from posecraft.json_body import InvalidJSONBody, parse_json_body
 from posecraft.records import status_object
+from posecraft.views.presets import OUTPUT_FIELDS
 
 bp = Blueprint("images", __name__, url_prefix="/api")
 
@@ -38,9 +39,10 @@ def reprocess(raw_id: str):
         options = parse_json_body(raw) if raw else {}
     except InvalidJSONBody as exc:
         raise MalformedRequest(str(exc)) from None
-    if not isinstance(options, dict) or set(options) - {"preset", "cutout"}:
-        raise MalformedRequest('reprocess takes an optional JSON object {"preset": "<name>", "cutout": true|false}')
-    record = _actions().reprocess(image_id, options.get("preset"), options.get("cutout"))
+    if not isinstance(options, dict) or set(options) - set(OUTPUT_FIELDS):
+        raise MalformedRequest('reprocess takes an optional JSON object '
+                               '{"preset": "<name>", "cutout": true|false, "upscale": true|false}')
+    record = _actions().reprocess(image_id, options)
     return jsonify(status_object(record, current_app.extensions["ingest"].links)), 202
 
 

@@ -23,23 +23,21 @@ def process():
     if request.mimetype == "multipart/form-data":
         upload = _uploaded_file()
         submission = _ingest().submit_upload(upload.read(), upload.filename, request.form.get("callbackUrl"),
-                                              request.form.get("preset"), request.form.get("cutout"))
+                                              request.form)
     else:
         body = _json_object(("imageUrl", "imageData"))
         if "imageUrl" in body:
-            submission = _ingest().submit_url(body["imageUrl"], body.get("callbackUrl"), body.get("preset"),
-                                              body.get("cutout"))
+            submission = _ingest().submit_url(body["imageUrl"], body.get("callbackUrl"), body)
         else:
             submission = _ingest().submit_upload(_data_url_bytes(body["imageData"]), None, body.get("callbackUrl"),
-                                                 body.get("preset"), body.get("cutout"))
+                                                 body)
     return jsonify(submission.to_json()), 202
 
 
 @bp.post("/process-batch")
 def process_batch():
     body = _json_object(("imageUrls",))
-    submissions = _ingest().submit_urls(body["imageUrls"], body.get("callbackUrl"), body.get("preset"),
-                                        body.get("cutout"))
+    submissions = _ingest().submit_urls(body["imageUrls"], body.get("callbackUrl"), body)
     return jsonify({"items": [s.to_json() for s in submissions]}), 202
 
 

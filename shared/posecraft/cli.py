@@ -1,4 +1,4 @@
-"""`posecraft views [--out DIR] [--json] [--debug] [--preset NAME] [--cutout] PHOTO...`: the worker's pipeline on
+"""`posecraft views [--out DIR] [--json] [--debug] [--preset NAME] [--cutout] [--upscale] PHOTO...`: the worker's pipeline on
 local files, no services. `posecraft presets`: the output presets and their rules.
 (`posecraft migrate` rewrites the image records of an older schema in MONGO_URL's database, as the services also
 do when they start, and moves views stored at guessable keys under their records' tokens in S3. `posecraft keys
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from posecraft.config import Settings, SettingsError, environment_problems
 from posecraft.errors import PoseCraftError
-from posecraft.views.presets import known_presets
+from posecraft.views.presets import default_output, known_presets, requested_output
 
 if TYPE_CHECKING:
     from posecraft.pipeline import PhotoAnalysis
@@ -105,10 +105,11 @@ def views_command(args: argparse.Namespace, settings: Settings) -> int:
     except PoseCraftError as error:
         print(f"posecraft: {error.reason}", file=sys.stderr)
         return 1
-    presets = known_presets(settings.presets_file)  # PRESETS_FILE and DEFAULT_PRESET were checked with the settings
-    preset = args.preset or settings.default_preset
-    if preset not in presets:
-        print(f"posecraft: unknown preset {preset!r}: the presets are {', '.join(presets)}", file=sys.stderr)
+    try:  # PRESETS_FILE and DEFAULT_PRESET were checked with the settings; --preset is checked here
+        output = requested_output({"preset": args.preset, "cutout": args.cutout or None,
+                                   "upscale": args.upscale or None}, default_output(settings), settings.presets_file)
+    except PoseCraftError as error:
+        print(f"posecraft: {error.reason}", file=sys.stderr)
         return 1
     failed = 0
     folders = _output_dirs(args.photos, Path(args.out))
@@ -116,7 +117,7 @@ def views_command(args: argparse.Namespace, settings: Settings) -> int:
     for photo, folder in zip(args.photos, folders, strict=False):
         try:
             data = Path(photo).read_bytes()
-            analysis = analyze_photo(data, settings, overlay=args.debug, preset=preset, cutout=args.cutout or None)
+            analysis = analyze_photo(data, settings, overlay=args.debug, output=output)
             report = _report(photo, analysis, *_write(analysis, folder))
         except PoseCraftError as error:
             report = {"image": photo, "error": error.reason}
@@ -219,6 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
     views.add_argument("--debug", action="store_true", help="also write overlay.png: the skeleton and the view boxes")
     views.add_argument("--preset", metavar="NAME", help="output preset (see `posecraft presets`; default: DEFAULT_PRESET)")
     views.add_argument("--cutout", action="store_true", help="also write cutout.png: the person on transparency")
+    views.add_argument("--upscale", action="store_true",
+                       help="enlarge views below the preset's minimum size to it (marked upscaled) instead of flagging")
     commands.add_parser("presets", help="list the output presets and their rules")
     commands.add_parser("migrate", help="rewrite image records of an older schema (MONGO_URL, MONGO_DB)")
     keys = commands.add_parser("keys", help="API keys: create, list, revoke (MONGO_URL, MONGO_DB)")

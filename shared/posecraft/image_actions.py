@@ -6,7 +6,7 @@ Served by the ingest service (ingest_service.routes), which has S3 and the job q
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 from zipstream import ZIP_STORED, ZipStream
 
@@ -17,7 +17,7 @@ from posecraft.queue import Job, JobQueue
 from posecraft.records import Record, Source
 from posecraft.repository import ImageRepository
 from posecraft.storage import Storage, view_folder
-from posecraft.submissions import output_options
+from posecraft.views.presets import requested_output
 
 log = logging.getLogger(__name__)
 
@@ -49,14 +49,14 @@ class ImageActions:
         self.storage.delete(dict.fromkeys(keys))
         log.info("image deleted", extra={"image_id": image_id, "objects": len(set(keys))})
 
-    def reprocess(self, image_id: int, preset: object = None, cutout: object = None) -> Record:
-        """Pending again and queued: the worker does it again, overwriting the views; with another output preset
-        or cut-out choice when given (a name the presets know; UnknownPreset otherwise)."""
-        chosen, cut = output_options(self.settings, preset, cutout)
-        record = self.repository.requeue(image_id, chosen if preset not in (None, "") else None,
-                                         cut if cutout not in (None, "") else None)
+    def reprocess(self, image_id: int, output: Mapping[str, object]) -> Record:
+        """Pending again and queued: the worker does it again, overwriting the views; with the output options the
+        request's `preset`, `cutout` and `upscale` change (UnknownPreset for a name the presets do not know), the
+        record's own for those it leaves out."""
+        current = self.repository.require(image_id)  # ImageNotFound when there is none
+        chosen = requested_output(output, current.output, self.settings.presets_file)
+        record = self.repository.requeue(image_id, chosen)
         if record is None:
-            self.repository.require(image_id)  # ImageNotFound when there is none; otherwise it is pending
             raise ImagePending(f"image {image_id} is pending: it can be processed again once it is processed or failed")
         try:
             self.queue.publish(Job(image_id))

@@ -67,7 +67,7 @@ def process_job(record: Record, settings: Settings, repository: ImageRepository,
     with STAGE_SECONDS.labels("load").time():
         data = load_photo(record, settings, storage)
     with STAGE_SECONDS.labels("analyze").time():
-        analysis = analyze_photo(data, settings, preset=record.preset, cutout=record.cutout)
+        analysis = analyze_photo(data, settings, output=record.output)
     with STAGE_SECONDS.labels("store").time():
         shots = [_store_view(record, view, storage) for view in analysis.views]
     skipped = [Skipped(s.label, s.title, s.reason) for s in analysis.skipped]

@@ -41,16 +41,19 @@ CALLBACK_DESCRIPTION = (
 )
 
 
-def output_fields(settings: Settings, cutout_type: str = "boolean") -> dict:
-    """The `preset` and `cutout` fields a submission may carry (a form field's `cutout` is the text true or false)."""
+def output_fields(settings: Settings, flag_type: str = "boolean") -> dict:
+    """The `preset`, `cutout` and `upscale` fields a submission may carry (a form's flags are the text true or
+    false)."""
     names = list(known_presets(settings.presets_file))
-    cutout = {"type": "boolean"} if cutout_type == "boolean" else {"type": "string", "enum": ["true", "false"]}
+    flag = {"type": "boolean"} if flag_type == "boolean" else {"type": "string", "enum": ["true", "false"]}
     return {
         "preset": {"type": "string", "enum": names,
                    "description": f"The output preset the views follow (default {settings.default_preset}); "
                                   "an unknown one is a 400 naming those there are."},
-        "cutout": {**cutout, "description": "Also cut the person out on transparency (a PNG view); default from "
-                                            "VIEW_CUTOUT."},
+        "cutout": {**flag, "description": "Also cut the person out on transparency (a PNG view); default from "
+                                          "VIEW_CUTOUT."},
+        "upscale": {**flag, "description": "Enlarge views below the preset's minimum size to it (marked "
+                                           "`upscaled`) instead of flagging them; default false."},
     }
 
 
@@ -269,10 +272,18 @@ def openapi_spec(settings: Settings) -> dict:
                     "operationId": "reprocessImage",
                     "summary": "Process a processed or failed image again; its views are overwritten.",
                     "parameters": [_id_parameter()],
+                    "requestBody": {
+                        "required": False,
+                        "description": "Other output options; the record's own for those left out (no body: all).",
+                        "content": {"application/json": {"schema": {
+                            "type": "object", "additionalProperties": False, "properties": output_fields(settings),
+                        }}},
+                    },
                     "responses": {
                         "202": {"description": "Queued again: the status object, now pending.",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
-                        "400": _error("The id is not a positive whole number, or a body with options."),
+                        "400": _error("The id is not a positive whole number, the body is not such an object, or "
+                                      "it names an unknown preset (the answer lists them)."),
                         "404": _error("No image has this id."),
                         "409": _error("The image is pending."),
                         "503": errors["503"],
@@ -431,6 +442,8 @@ def openapi_spec(settings: Settings) -> dict:
                                       "description": "Another person in the photo scored close to the one chosen."},
                         "preset": {"type": "string", "description": "The output preset the views follow."},
                         "cutout": {"type": "boolean", "description": "Whether a cut-out (PNG with alpha) is made."},
+                        "upscale": {"type": "boolean",
+                                    "description": "Whether views below the preset's minimum are enlarged to it."},
                         "error": {"type": "string", "nullable": True},
                         "createdAt": {"type": "string", "format": "date-time"},
                         "updatedAt": {"type": "string", "format": "date-time"},

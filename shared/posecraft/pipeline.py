@@ -14,6 +14,7 @@ from posecraft.imaging import mask
 from posecraft.imaging.decode import decode_image
 from posecraft.pose.engine import Keypoint, get_engine
 from posecraft.pose.landmarks import PersonMask
+from posecraft.records import OutputOptions
 from posecraft.views import presets
 from posecraft.views.geometry import SkippedView, ViewBox, plan_views
 from posecraft.views.overlay import draw_overlay
@@ -43,13 +44,13 @@ class PhotoAnalysis:
 
 
 def analyze_photo(
-    data: bytes, settings: Settings, *, overlay: bool = False, preset: str | None = None, cutout: bool | None = None
+    data: bytes, settings: Settings, *, overlay: bool = False, output: OutputOptions | None = None
 ) -> PhotoAnalysis:
-    """`preset`: an output preset's name (DEFAULT_PRESET when None); `cutout`: also the person on transparency
-    (VIEW_CUTOUT when None). Raises ValueError (an unknown preset), InvalidImage / ImageTooLarge (the bytes),
-    NoPersonFound, ModelsMissing."""
-    chosen = presets.get_preset(preset or settings.default_preset, settings.presets_file)
-    cutout = settings.view_cutout if cutout is None else cutout
+    """`output`: the preset the views follow, the cut-out too, enlarging (presets.default_output when None).
+    Raises ValueError (an unknown preset), InvalidImage / ImageTooLarge (the bytes), NoPersonFound,
+    ModelsMissing."""
+    output = output or presets.default_output(settings)
+    chosen = presets.get_preset(output.preset, settings.presets_file)
     engine = get_engine(settings)
     seconds = {}
     started = time.perf_counter()
@@ -67,8 +68,8 @@ def analyze_photo(
 
     started = time.perf_counter()
     person = mask.isolate(pose.mask) if pose.mask is not None else None
-    plans = _plan(pose.keypoints, image.size, person, chosen, settings.view_aspects, cutout)
-    sizes = {plan.label: presets.output_size(chosen, (plan.width, plan.height)) for plan in plans
+    plans = _plan(pose.keypoints, image.size, person, chosen, settings.view_aspects, output.cutout)
+    sizes = {plan.label: presets.output_size(chosen, (plan.width, plan.height), output.upscale) for plan in plans
              if isinstance(plan, ViewBox)}
     fills: dict[str, float] = {}
     seconds["mask"] = 0.0

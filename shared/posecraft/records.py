@@ -13,7 +13,7 @@ MongoDB document (collection `images`, `schema: 4`):
      status: "pending"|"processed"|"failed",
      shots: [{label, title, key, width, height, box: [x0, y0, x1, y1], lowResolution, padded, reach}],
      skipped: [{label, title, reason}], people: int|None, ambiguous: bool, error: str|None, attempts: int,
-     createdAt, updatedAt}
+     preset: str, cutout: bool, upscale: bool (OutputOptions), createdAt, updatedAt}
 Documents of an older schema are rewritten by `migrate_document`: schema 1 (absolute URLs, dedupe on `url`),
 schema 2 (no `name`) and schema 3 (no `viewToken`; its views still at `views/<id>/`, which
 `posecraft.view_moves` moves in S3).
@@ -146,6 +146,20 @@ class Skipped:
 
 
 @dataclass(frozen=True)
+class OutputOptions:
+    """What a submission asks of its views: the output preset they follow (posecraft.views.presets), the person on
+    transparency too, and views below the preset's minimum size enlarged to it (marked upscaled) rather than
+    flagged."""
+
+    preset: str = "default"
+    cutout: bool = False
+    upscale: bool = False
+
+
+DEFAULT_OUTPUT = OutputOptions()
+
+
+@dataclass(frozen=True)
 class Record:
     id: int
     identity: str
@@ -163,8 +177,7 @@ class Record:
     ambiguous: bool = False
     error: str | None = None
     attempts: int = 0
-    preset: str = "default"  # the output preset the views follow (posecraft.views.presets)
-    cutout: bool = False  # the person on transparency too
+    output: OutputOptions = DEFAULT_OUTPUT
     view_token: str = ""  # the random part of its views' keys (posecraft.storage.view_key)
 
     @classmethod
@@ -185,7 +198,8 @@ class Record:
             "status": self.status.value,
             "shots": [s.to_doc() for s in self.shots], "skipped": [s.to_doc() for s in self.skipped],
             "people": self.people, "ambiguous": self.ambiguous, "error": self.error, "attempts": self.attempts,
-            "preset": self.preset, "cutout": self.cutout, "viewToken": self.view_token,
+            "preset": self.output.preset, "cutout": self.output.cutout, "upscale": self.output.upscale,
+            "viewToken": self.view_token,
             "createdAt": self.created_at, "updatedAt": self.updated_at, "search": search_text(self.name, self.url),
         }
 
@@ -198,7 +212,7 @@ class Record:
             shots=tuple(Shot.from_doc(s) for s in doc.get("shots") or ()),
             skipped=tuple(Skipped.from_doc(s) for s in doc.get("skipped") or ()),
             people=doc.get("people"), ambiguous=bool(doc.get("ambiguous")), error=doc.get("error"),
-            preset=doc.get("preset") or "default", cutout=bool(doc.get("cutout")),
+            output=OutputOptions(doc.get("preset") or "default", bool(doc.get("cutout")), bool(doc.get("upscale"))),
             attempts=int(doc.get("attempts") or 0), view_token=doc.get("viewToken") or "",
         )
 
@@ -225,8 +239,9 @@ def status_object(record: Record, links: MediaLinks) -> dict[str, Any]:
         "skipped": [s.to_doc() for s in record.skipped],
         "people": record.people,
         "ambiguous": record.ambiguous,
-        "preset": record.preset,
-        "cutout": record.cutout,
+        "preset": record.output.preset,
+        "cutout": record.output.cutout,
+        "upscale": record.output.upscale,
         "error": record.error,
         "createdAt": _iso(record.created_at),
         "updatedAt": _iso(record.updated_at),

@@ -46,8 +46,10 @@ from posecraft.config import Settings
 from posecraft.errors import ImageNotFound, ServiceUnavailable, unavailable_when
 from posecraft.events import EventPublisher
 from posecraft.records import (
+    DEFAULT_OUTPUT,
     SCHEMA_VERSION,
     MediaLinks,
+    OutputOptions,
     Record,
     Shot,
     Skipped,
@@ -59,6 +61,11 @@ from posecraft.records import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def _output_fields(output: OutputOptions) -> dict[str, object]:
+    """The record document's fields for its output options (Record.to_doc writes the same)."""
+    return {"preset": output.preset, "cutout": output.cutout, "upscale": output.upscale}
 
 
 def _now() -> datetime:
@@ -76,17 +83,16 @@ class NewImage:
     url: str | None = None
     key: str | None = None
     name: str | None = None  # None: the URL's last path segment, or upload-<id>.<ext>
-    preset: str = "default"  # the output preset its views follow
-    cutout: bool = False
+    output: OutputOptions = DEFAULT_OUTPUT  # what its views are to be
 
     @classmethod
-    def for_url(cls, url: str, preset: str = "default", cutout: bool = False) -> NewImage:
-        return cls(url, Source.URL, url=url, preset=preset, cutout=cutout)
+    def for_url(cls, url: str, output: OutputOptions = DEFAULT_OUTPUT) -> NewImage:
+        return cls(url, Source.URL, url=url, output=output)
 
     @classmethod
-    def for_upload(cls, sha256_hex: str, key: str, name: str | None = None, preset: str = "default",
-                   cutout: bool = False) -> NewImage:
-        return cls(upload_identity(sha256_hex), Source.UPLOAD, key=key, name=name, preset=preset, cutout=cutout)
+    def for_upload(cls, sha256_hex: str, key: str, name: str | None = None,
+                   output: OutputOptions = DEFAULT_OUTPUT) -> NewImage:
+        return cls(upload_identity(sha256_hex), Source.UPLOAD, key=key, name=name, output=output)
 
 
 @dataclass(frozen=True)
@@ -328,8 +334,8 @@ class ImageRepository:
                     retried = self._images.find_one_and_update(
                         {"_id": doc["_id"], "status": Status.FAILED.value},
                         {"$set": {"status": Status.PENDING.value, "error": None, "attempts": 0,
-                                  "key": wanted[identity].key, "preset": wanted[identity].preset,
-                                  "cutout": wanted[identity].cutout, "updatedAt": _now()},
+                                  "key": wanted[identity].key, **_output_fields(wanted[identity].output),
+                                  "updatedAt": _now()},
                          "$addToSet": {"callbacks": {"$each": list(callbacks)}}},
                         return_document=ReturnDocument.AFTER,
                     )
@@ -340,8 +346,7 @@ class ImageRepository:
             if new:
                 now = _now()
                 records = [Record.new(image_id, image.identity, image.source, now, url=image.url, key=image.key,
-                                      name=image.name, callbacks=callbacks).replace(preset=image.preset,
-                                                                                     cutout=image.cutout)
+                                      name=image.name, callbacks=callbacks).replace(output=image.output)
                            for image_id, image in zip(self._reserve_ids(len(new)), new, strict=True)]
                 lost = set()
                 try:
@@ -501,11 +506,11 @@ class ImageRepository:
         return record
 
     @_unavailable
-    def requeue(self, image_id: int, preset: str | None = None, cutout: bool | None = None) -> Record | None:
+    def requeue(self, image_id: int, output: OutputOptions | None = None) -> Record | None:
         """A processed or failed record made pending again (its views and reason cleared, its tries counted from
-        0), for the worker to do again, with another preset or cut-out choice if given; None when there is no such
-        record or it is pending."""
-        options = {k: v for k, v in (("preset", preset), ("cutout", cutout)) if v is not None}
+        0), for the worker to do again, with other output options if given; None when there is no such record or
+        it is pending."""
+        options = _output_fields(output) if output is not None else {}
         doc = self._images.find_one_and_update(
             {"_id": image_id, "status": {"$ne": Status.PENDING.value}},
             {"$set": {"status": Status.PENDING.value, "shots": [], "skipped": [], "people": None,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from posecraft.config import Settings
@@ -20,20 +21,18 @@ from posecraft.errors import (
     InvalidBatch,
     InvalidImage,
     InvalidURL,
-    MalformedRequest,
     ServiceUnavailable,
-    UnknownPreset,
     UnsafeURL,
     UnsupportedImage,
     UnusableImage,
 )
 from posecraft.imaging import probe_image, verify_image
 from posecraft.queue import Job, JobQueue
-from posecraft.records import MediaLinks, Record, Status, clean_name
+from posecraft.records import MediaLinks, OutputOptions, Record, Status, clean_name
 from posecraft.repository import ImageRepository, NewImage
 from posecraft.storage import Storage, upload_key
 from posecraft.urls import check_submitted_url
-from posecraft.views.presets import get_preset
+from posecraft.views.presets import default_output, requested_output
 from posecraft.webhooks import check_callback_url
 
 log = logging.getLogger(__name__)
@@ -49,6 +48,7 @@ _STORED_AS = {
 }
 
 QUEUE_DOWN_REASON = "the job queue was unavailable when this image was submitted; submit it again"
+NO_FIELDS: Mapping[str, object] = {}  # a submission that asks nothing of its views: the defaults
 
 
 @dataclass(frozen=True)
@@ -87,40 +87,43 @@ class Ingest:
                 self.storage.ensure_bucket()
                 self._prepared = True
 
-    def submit_upload(self, data: bytes, name: object = None, callback_url: object = None, preset: object = None,
-                      cutout: object = None) -> Submission:
+    def submit_upload(self, data: bytes, name: object = None, callback_url: object = None,
+                      output: Mapping[str, object] = NO_FIELDS) -> Submission:
         """Judge the bytes by decoding them, store the original under its content hash, record and queue it.
-        `name` is the file's own name (a multipart filename), kept to show and to name its downloads; `preset` and
-        `cutout` what its views are to be (output_options)."""
+        `name` is the file's own name (a multipart filename), kept to show and to name its downloads; `output` the
+        request's fields that say what its views are to be (presets.requested_output)."""
         callback = self._callback(callback_url)
-        chosen, cut = output_options(self.settings, preset, cutout)
+        chosen = self._output(output)
         image_format = judge_image(data, self.settings.max_image_pixels)
         extension, content_type = _STORED_AS[image_format]
         digest = hashlib.sha256(data).hexdigest()
-        image = NewImage.for_upload(digest, upload_key(digest, extension), clean_name(name), chosen, cut)
+        image = NewImage.for_upload(digest, upload_key(digest, extension), clean_name(name), chosen)
         self._prepare()
         known = self.repository.find_by_identity(image.identity)
         if known is None or known.status is Status.FAILED:
             self.storage.put(image.key, data, content_type)
         return self._submit([image], callback)[0]
 
-    def submit_url(self, url: object, callback_url: object = None, preset: object = None,
-                   cutout: object = None) -> Submission:
+    def submit_url(self, url: object, callback_url: object = None,
+                   output: Mapping[str, object] = NO_FIELDS) -> Submission:
         checked = check_submitted_url(url, self.settings)
         callback = self._callback(callback_url)
-        chosen, cut = output_options(self.settings, preset, cutout)
+        chosen = self._output(output)
         self._prepare()
-        return self._submit([NewImage.for_url(checked, chosen, cut)], callback)[0]
+        return self._submit([NewImage.for_url(checked, chosen)], callback)[0]
 
-    def submit_urls(self, urls: object, callback_url: object = None, preset: object = None,
-                    cutout: object = None) -> list[Submission]:
+    def submit_urls(self, urls: object, callback_url: object = None,
+                    output: Mapping[str, object] = NO_FIELDS) -> list[Submission]:
         """All or nothing: every URL is checked before any is recorded. Repeats collapse to one item, in the
-        order each URL first appears. `preset` and `cutout` hold for every image of the batch."""
+        order each URL first appears. `output` holds for every image of the batch."""
         checked = self.check_batch(urls)
         callback = self._callback(callback_url)
-        chosen, cut = output_options(self.settings, preset, cutout)
+        chosen = self._output(output)
         self._prepare()
-        return self._submit([NewImage.for_url(url, chosen, cut) for url in checked], callback)
+        return self._submit([NewImage.for_url(url, chosen) for url in checked], callback)
+
+    def _output(self, fields: Mapping[str, object]) -> OutputOptions:
+        return requested_output(fields, default_output(self.settings), self.settings.presets_file)
 
     def _callback(self, callback_url: object) -> str | None:
         return None if callback_url is None else check_callback_url(callback_url, self.settings)
@@ -161,26 +164,6 @@ class Ingest:
                           duplicate=duplicate)
 
 
-def output_options(settings: Settings, preset: object = None, cutout: object = None) -> tuple[str, bool]:
-    """The (preset, cut-out) a submission asks for, as sent in JSON or a form field; the settings' defaults
-    (DEFAULT_PRESET, VIEW_CUTOUT) for what it leaves out. UnknownPreset lists the presets there are."""
-    name = settings.default_preset if preset in (None, "") else preset
-    if not isinstance(name, str):
-        raise UnknownPreset(f"preset must be a preset's name, not {name!r}")
-    try:
-        get_preset(name, settings.presets_file)
-    except ValueError as exc:
-        raise UnknownPreset(str(exc)) from None
-    if cutout is None or cutout == "":
-        return name, settings.view_cutout
-    if isinstance(cutout, bool):
-        return name, cutout
-    if isinstance(cutout, str) and cutout.strip().lower() in _FLAGS:
-        return name, _FLAGS[cutout.strip().lower()]
-    raise MalformedRequest(f"cutout must be true or false, not {cutout!r}")
-
-
-_FLAGS = {"true": True, "1": True, "on": True, "yes": True, "false": False, "0": False, "off": False, "no": False}
 
 
 def judge_image(data: bytes, max_pixels: int) -> str:

@@ -3,6 +3,7 @@ the record names the preset, each view says what of the preset's rules it misses
 GET /api/presets lists those the server knows, the team's own (the stack's PRESETS_FILE: `lookbook`) included."""
 from __future__ import annotations
 
+import base64
 import dataclasses
 import io
 import time
@@ -79,6 +80,29 @@ def test_processing_again_with_another_preset_recuts_the_views_in_its_ratio(syst
 
     assert status["status"] == "processed" and status["preset"] == "shopify"
     assert status["shots"] and all(shot["width"] == shot["height"] for shot in status["shots"])
+
+
+def test_processing_again_with_upscale_enlarges_the_small_views_and_keeps_the_records_preset(system):
+    answer = requests.post(f"{system.base_url}/api/process", json={
+        "imageData": "data:image/jpeg;base64," + base64.b64encode(unique_jpeg("bus.jpg")).decode(), "preset": "zalando",
+    }, timeout=30)
+    image_id = answer.json()["id"]
+    first = processed(system.base_url, image_id)
+    assert first["upscale"] is False and all(not shot["upscaled"] and shot["notes"] for shot in first["shots"])
+
+    again = requests.post(f"{system.base_url}/api/images/{image_id}/reprocess", json={"upscale": True}, timeout=30)
+    assert again.status_code == 202, again.text
+    status = processed(system.base_url, image_id)
+
+    assert (status["status"], status["preset"], status["upscale"]) == ("processed", "zalando", True)
+    for shot in status["shots"]:  # enlarged to Zalando's 762 x 1100 at 1:1.44: nothing left to note
+        assert shot["upscaled"] and shot["notes"] == [] and shot["width"] >= 762 and shot["height"] >= 1100, shot
+
+
+def test_a_flag_that_is_not_true_or_false_is_refused_with_its_name(system):
+    answer = requests.post(f"{system.base_url}/api/process", files={"file": ("f.jpg", unique_jpeg("bus.jpg"))},
+                           data={"upscale": "maybe"}, timeout=30)
+    assert answer.status_code == 400 and answer.json()["error"] == "upscale must be true or false, not 'maybe'"
 
 
 def cli_listing(monkeypatch, capsys, presets_file: str) -> dict[str, list[str]]:

@@ -20,6 +20,7 @@ from posecraft.imaging.decode import decode_image
 from posecraft.pipeline import analyze_photo
 from posecraft.pose.engine import get_engine
 from posecraft.pose.landmarks import INPUT_SIZE, PersonMask, Roi, decode_segmentation
+from posecraft.records import OutputOptions
 
 PHOTOS = Path(__file__).parents[1] / "photos"
 MEDIAPIPE_MASKS = PHOTOS / "mediapipe_masks"
@@ -126,7 +127,7 @@ def test_the_mask_agrees_with_mediapipes_own_at_least_90_percent_iou(name):
 
 @functools.cache
 def cut_views(name: str) -> dict:
-    analysis = analyze_photo((PHOTOS / name).read_bytes(), Settings.from_env({}), cutout=True)
+    analysis = analyze_photo((PHOTOS / name).read_bytes(), Settings.from_env({}), output=OutputOptions(cutout=True))
     return {view.label: view for view in analysis.views}
 
 

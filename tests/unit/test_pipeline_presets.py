@@ -13,6 +13,7 @@ from PIL import Image
 
 from posecraft.config import Settings
 from posecraft.pipeline import PhotoAnalysis, analyze_photo
+from posecraft.records import OutputOptions
 
 PHOTOS = Path(__file__).parents[1] / "photos"
 
@@ -27,9 +28,9 @@ def bus_12mp() -> bytes:
 
 
 @functools.cache
-def analysis(photo: str, preset: str, **settings) -> PhotoAnalysis:
+def analysis(photo: str, preset: str, upscale: bool = False, **settings) -> PhotoAnalysis:
     data = bus_12mp() if photo == "bus-12mp" else (PHOTOS / photo).read_bytes()
-    return analyze_photo(data, Settings.from_env({}, **settings), preset=preset)
+    return analyze_photo(data, Settings.from_env({}, **settings), output=OutputOptions(preset, upscale=upscale))
 
 
 def pixels(view) -> Image.Image:
@@ -73,6 +74,15 @@ def test_amazon_on_white_fills_the_frame_and_is_a_jpeg_whatever_the_view_format(
     assert not views["neck"].upscaled
 
 
+def test_a_submission_asking_to_upscale_gets_small_views_enlarged_to_the_minimum_and_marked():
+    result = analysis("bus.jpg", "zalando", upscale=True)  # 810 x 1080: every view below 762 x 1100
+    for view in result.views:
+        assert view.upscaled and view.flags == (), view.label
+        assert view.width >= 762 and view.height >= 1100 and view.width * 36 == view.height * 25
+        assert pixels(view).size == (view.width, view.height)
+        assert view.width > view.box[2] - view.box[0]  # written larger than it was cut
+
+
 def test_the_default_preset_follows_the_settings():
     result = analysis("messi5.jpg", "default", view_format="webp")
     assert result.preset == "default" and all(view.flags == () for view in result.views)
@@ -87,10 +97,10 @@ def test_default_preset_setting_and_cutout_setting_apply_when_the_call_says_noth
     assert result.preset == "shopify" and views["cutout"].content_type == "image/png"
     assert views["cutout"].box == views["onwhite"].box and views["cutout"].width == views["cutout"].height
     assert pixels(views["cutout"]).mode == "RGBA"
-    without = analyze_photo((PHOTOS / "messi5.jpg").read_bytes(), settings, cutout=False)
+    without = analyze_photo((PHOTOS / "messi5.jpg").read_bytes(), settings, output=OutputOptions("shopify"))
     assert "cutout" not in [view.label for view in without.views]
 
 
 def test_an_unknown_preset_is_refused_before_any_work_with_the_known_ones():
     with pytest.raises(ValueError, match="unknown preset 'ebay': the presets are default, amazon, zalando, shopify"):
-        analyze_photo(b"not even an image", Settings.from_env({}), preset="ebay")
+        analyze_photo(b"not even an image", Settings.from_env({}), output=OutputOptions("ebay"))

@@ -21,8 +21,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from posecraft.errors import MalformedRequest, UnknownPreset
+from posecraft.records import OutputOptions
 from posecraft.views.recipes import ViewRecipe, parse_aspect
+
+if TYPE_CHECKING:
+    from posecraft.config import Settings
 
 FORMATS = ("jpeg", "webp")
 Size = tuple[int, int]
@@ -83,8 +89,9 @@ def apply_to_recipes(preset: Preset, recipes: Iterable[ViewRecipe]) -> tuple[Vie
     return tuple(dataclasses.replace(recipe, aspect=preset.aspect, turns=False) for recipe in recipes)
 
 
-def output_size(preset: Preset, size: Size) -> Size:
-    """The pixel size a view cut as `size` is written at under the preset (larger only if it says `upscale`).
+def output_size(preset: Preset, size: Size, upscale: bool = False) -> Size:
+    """The pixel size a view cut as `size` is written at under the preset (larger only if it, or the submission
+    with `upscale`, asks to enlarge views below its minimum).
 
     Always the view's own ratio exactly: a whole multiple of its reduced width:height (a 3:4 view of 1500 x 2000
     scaled into 1000 x 1000 is 750 x 1000).
@@ -98,7 +105,7 @@ def output_size(preset: Preset, size: Size) -> Size:
             return (units * ratio_w, units * ratio_h)
         scale = min(preset.best_size[0] / width, preset.best_size[1] / height)  # a ratio of huge numbers
         return (max(1, round(width * scale)), max(1, round(height * scale)))
-    if preset.upscale:
+    if preset.upscale or upscale:
         factor = 1.0
         if preset.min_size:
             factor = max(factor, preset.min_size[0] / width, preset.min_size[1] / height)
@@ -226,3 +233,37 @@ def get_preset(name: str, presets_file: str = "") -> Preset:
     if name not in presets:
         raise ValueError(f"unknown preset {name!r}: the presets are {', '.join(presets)}")
     return presets[name]
+
+
+def default_output(settings: Settings) -> OutputOptions:
+    """The output a submission gets for what it does not ask: DEFAULT_PRESET, VIEW_CUTOUT, no enlarging."""
+    return OutputOptions(settings.default_preset, settings.view_cutout)
+
+
+def requested_output(fields: Mapping[str, object], defaults: OutputOptions, presets_file: str = "") -> OutputOptions:
+    """The output options a submission asks for: `fields` (its `preset`, `cutout` and `upscale`, as JSON values or
+    a form's text) over `defaults` for what it leaves out or empty. UnknownPreset lists the presets there are."""
+    preset = fields.get("preset")
+    name = defaults.preset if preset in (None, "") else preset
+    if not isinstance(name, str):
+        raise UnknownPreset(f"preset must be a preset's name, not {name!r}")
+    try:
+        get_preset(name, presets_file)
+    except ValueError as exc:
+        raise UnknownPreset(str(exc)) from None
+    return OutputOptions(name, _flag(fields, "cutout", defaults.cutout), _flag(fields, "upscale", defaults.upscale))
+
+
+OUTPUT_FIELDS = ("preset", "cutout", "upscale")
+_FLAGS = {"true": True, "1": True, "on": True, "yes": True, "false": False, "0": False, "off": False, "no": False}
+
+
+def _flag(fields: Mapping[str, object], name: str, default: bool) -> bool:
+    value = fields.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _FLAGS:
+        return _FLAGS[value.strip().lower()]
+    raise MalformedRequest(f"{name} must be true or false, not {value!r}")
