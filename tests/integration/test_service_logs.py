@@ -101,22 +101,27 @@ def test_every_line_gunicorn_and_the_app_write_is_json_with_the_requests_as_fiel
     assert "Shutting down: Master" in errors
 
 
-def test_a_bad_setting_stops_gunicorn_before_it_listens_with_a_json_line_naming_it(backing_services, tmp_path):
+def refused_at_start(service: str, env: dict, tmp_path) -> list[str]:
+    """Start gunicorn for the service with bad settings: it exits 2 without ever listening; its error lines."""
     port = free_port()
     out, err = tmp_path / "out.log", tmp_path / "err.log"
-    env = dict(backing_services.env(), VIEW_FORMAT="png", MAX_UPLOAD_BYTES="-1")
-    process = gunicorn("ingest", env, port, out, err)
+    process = gunicorn(service, env, port, out, err)
     try:
         code = process.wait(30)
     finally:
         stop(process)
-
     assert code == 2
-    messages = [line["message"] for line in json_lines(out, err) if line["level"] == "error"]
-    assert messages == ["cannot start: MAX_UPLOAD_BYTES=-1: a number of bytes above 0",
-                        "cannot start: VIEW_FORMAT='png': one of jpeg, webp"]
     with socket.socket() as sock:
         assert sock.connect_ex(("127.0.0.1", port)) != 0  # it never listened
+    return [line["message"] for line in json_lines(out, err) if line["level"] == "error"]
+
+
+def test_a_bad_setting_stops_gunicorn_before_it_listens_with_a_json_line_naming_it(backing_services, tmp_path):
+    env = dict(backing_services.env(), VIEW_FORMAT="png", MAX_UPLOAD_BYTES="-1")
+    assert refused_at_start("ingest", env, tmp_path) == [
+        "cannot start: MAX_UPLOAD_BYTES=-1: a number of bytes above 0",
+        "cannot start: VIEW_FORMAT='png': one of jpeg, webp",
+    ]
 
 
 def test_a_broken_presets_file_stops_the_status_service_before_it_listens_naming_the_preset_and_the_field(
@@ -124,20 +129,11 @@ def test_a_broken_presets_file_stops_the_status_service_before_it_listens_naming
     # The status service lists the presets for the page (GET /api/presets): it reads PRESETS_FILE too.
     presets = tmp_path / "presets.json"
     presets.write_text('{"lookbook": {"aspect": "4x5"}}')
-    port = free_port()
-    out, err = tmp_path / "out.log", tmp_path / "err.log"
-    process = gunicorn("status", dict(backing_services.env(), PRESETS_FILE=str(presets)), port, out, err)
-    try:
-        code = process.wait(30)
-    finally:
-        stop(process)
-
-    assert code == 2
-    messages = [line["message"] for line in json_lines(out, err) if line["level"] == "error"]
-    assert messages == [f"cannot start: PRESETS_FILE={str(presets)!r}: preset 'lookbook', field 'aspect': "
-                        "aspect ratio '4x5' is not WIDTH:HEIGHT in whole numbers, e.g. 3:4"]
-    with socket.socket() as sock:
-        assert sock.connect_ex(("127.0.0.1", port)) != 0
+    env = dict(backing_services.env(), PRESETS_FILE=str(presets))
+    assert refused_at_start("status", env, tmp_path) == [
+        f"cannot start: PRESETS_FILE={str(presets)!r}: preset 'lookbook', field 'aspect': "
+        "aspect ratio '4x5' is not WIDTH:HEIGHT in whole numbers, e.g. 3:4"
+    ]
 
 
 def test_every_line_the_worker_writes_is_json_litert_start_up_line_included(backing_services, tmp_path):
