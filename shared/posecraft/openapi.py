@@ -269,6 +269,20 @@ def openapi_spec(settings: Settings) -> dict:
                     "operationId": "reprocessImage",
                     "summary": "Process a processed or failed image again; its views are overwritten.",
                     "parameters": [_id_parameter()],
+                    "requestBody": {
+                        "required": False,
+                        "description": "Another output preset or cut-out choice (the page's Re-process dialog "
+                                       "sends both); a field left out, or no body, keeps the record's own.",
+                        "content": {"application/json": {"schema": {
+                            "type": "object", "additionalProperties": False,
+                            "properties": {
+                                "preset": {**output_fields(settings)["preset"],
+                                           "description": "The output preset the views follow from now on; an "
+                                                          "unknown one is a 400 naming those there are."},
+                                "cutout": {"type": "boolean", "description": "Whether a cut-out is made from now on."},
+                            },
+                        }}},
+                    },
                     "responses": {
                         "202": {"description": "Queued again: the status object, now pending.",
                                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Status"}}}},
