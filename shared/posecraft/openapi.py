@@ -274,7 +274,8 @@ def openapi_spec(settings: Settings) -> dict:
                     "parameters": [_id_parameter()],
                     "requestBody": {
                         "required": False,
-                        "description": "Other output options; the record's own for those left out (no body: all).",
+                        "description": "Other output options (the page's Re-process dialog sends the preset and the "
+                                       "cut-out); a field left out, or no body, keeps the record's own.",
                         "content": {"application/json": {"schema": {
                             "type": "object", "additionalProperties": False, "properties": output_fields(settings),
                         }}},

@@ -1,5 +1,5 @@
 """The page as a team's shared catalogue, in Chromium: what one editor uploads another sees (a second browser
-context, its own empty storage), live; the row's ZIP, a selection's ZIP and delete, from the page."""
+context, its own empty storage), live; the row's ZIP, a selection's ZIP, delete and re-process, from the page."""
 from __future__ import annotations
 
 import io
@@ -10,7 +10,8 @@ import pytest
 from playwright.sync_api import Page, expect
 from support.browser import fresh_page
 from support.catalogue import fresh_photo
-from test_web_page import PROCESSING_TIMEOUT_MS, row_of, wait_until_done, wait_until_images_show
+from support.viewports import LAPTOP, PHONE
+from test_web_page import PROCESSING_TIMEOUT_MS, assert_fits_the_width, row_of, wait_until_done, wait_until_images_show
 
 
 @pytest.fixture
@@ -102,10 +103,55 @@ def test_re_process_from_the_page_shows_pending_then_processed(page):
     wait_until_done(row)
     before = page.request.get(f"/api/image-status/{image_id}").json()["updatedAt"]
 
+    row.get_by_role("button", name="Process again.jpg again").click()
+    dialog = page.get_by_role("dialog", name="Re-process again.jpg?")
     with page.expect_response(lambda answer: answer.url.endswith(f"/api/images/{image_id}/reprocess")) as asked:
-        row.get_by_role("button", name="Process again.jpg again").click()
+        dialog.get_by_role("button", name="Re-process").click()
 
     assert asked.value.status == 202  # queued again: what follows is the new run, not the first one's state
+    # Nothing changed in the dialog: the image's own preset and cut-out choice are what it sends.
+    assert asked.value.request.post_data_json == {"preset": "default", "cutout": False}
     expect(row).to_have_attribute("data-status", re.compile("^(pending|processed)$"))
     expect(row).to_have_attribute("data-status", "processed", timeout=PROCESSING_TIMEOUT_MS)
     assert page.request.get(f"/api/image-status/{image_id}").json()["updatedAt"] > before
+
+
+def test_re_process_selected_sends_one_request_per_image_with_the_preset_chosen_once(page, screenshot):
+    page.goto("/")
+    live(page)
+    ids = [upload(page, "bulk-one.jpg"), upload(page, "bulk-two.jpg")]
+    for image_id in ids:
+        wait_until_done(row_of(page, image_id))
+        row_of(page, image_id).get_by_role("checkbox").check()
+
+    page.get_by_role("button", name="Re-process selected…").click()
+    dialog = page.get_by_role("dialog", name="Re-process 2 images?")
+    expect(dialog.get_by_label("Preset")).to_have_value("default")  # both have it: it is where the choice starts
+    screenshot("dialog")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    page.set_viewport_size(PHONE)
+    toolbar = page.get_by_role("group", name="Selected images")
+    toolbar.scroll_into_view_if_needed()
+    expect(toolbar.get_by_role("button", name="Re-process selected…")).to_be_in_viewport(ratio=1)
+    assert_fits_the_width(page)
+    screenshot("selection-phone")
+    page.set_viewport_size(LAPTOP)
+
+    page.get_by_role("button", name="Re-process selected…").click()
+    dialog.get_by_label("Preset").select_option(label="Zalando")
+    sent: list[tuple[str, dict]] = []
+    page.on("request", lambda request: sent.append((request.url, request.post_data_json))
+            if request.url.endswith("/reprocess") else None)
+    dialog.get_by_role("button", name="Re-process").click()
+
+    expect(page.locator(".snackbar")).to_contain_text("2 images are queued to be processed again")
+    assert sorted(sent) == sorted((f"{page.url.rstrip('/')}/api/images/{image_id}/reprocess",
+                                   {"preset": "zalando", "cutout": False}) for image_id in ids)
+    for image_id in ids:
+        row = row_of(page, image_id)
+        expect(row.locator(".cell-id .preset")).to_have_text("Preset: Zalando")
+        expect(row).to_have_attribute("data-status", "processed", timeout=PROCESSING_TIMEOUT_MS)
+        status = page.request.get(f"/api/image-status/{image_id}").json()
+        assert status["preset"] == "zalando" and status["shots"], status
+        assert all(shot["width"] * 36 == shot["height"] * 25 for shot in status["shots"]), status["shots"]  # 1:1.44

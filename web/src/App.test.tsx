@@ -360,26 +360,97 @@ describe("a row's actions", () => {
     expect(calls(fetchMock, "/api/images/4")[0][1]?.method).toBe("DELETE");
   });
 
-  it("processes an image again and shows it pending; a refusal shows the server's reason", async () => {
+  it("processes an image again with the preset and cut-out its dialog asks for and shows it pending under that preset; a refusal shows the server's reason", async () => {
     let tries = 0;
-    serve((url) => {
-      if (url.pathname === "/api/images") return page([processed(5, { name: "look.jpg" })]);
+    const fetchMock = serve((url, init) => {
+      if (url.pathname === "/api/images") return page([processed(5, { name: "look.jpg", preset: "zalando", cutout: true })]);
+      if (url.pathname === "/api/presets") return { status: 200, body: PRESETS };
       if (url.pathname === "/api/images/5/reprocess") {
         tries += 1;
-        return tries === 1 ? { status: 202, body: record({ id: 5, name: "look.jpg" }) } : { status: 409, body: { error: "image 5 is pending" } };
+        const asked = JSON.parse(String(init!.body)) as { preset: string; cutout: boolean };
+        return tries === 1 ? { status: 202, body: record({ id: 5, name: "look.jpg", ...asked }) } : { status: 409, body: { error: "image 5 is pending" } };
       }
       return undefined;
     });
     render(<App />);
     const row = (await screen.findByText("#5")).closest("tr")!;
+    await within(row).findByText("Zalando");
     await userEvent.click(within(row).getByRole("button", { name: "Process look.jpg again" }));
+    const dialog = screen.getByRole("dialog", { name: "Re-process look.jpg?" });
+    expect(dialog).toHaveAccessibleDescription("Its views are made again and replace the ones it has now (made with Zalando + cut-out).");
+    // It starts on the image's own preset and cut-out; Cancel sends nothing.
+    expect(within(dialog).getByLabelText("Preset")).toHaveDisplayValue("Zalando");
+    expect(within(dialog).getByLabelText(/Also a cut-out/)).toBeChecked();
+    await userEvent.click(within(dialog).getByRole("button", { name: "Cancel" }));
+    expect(calls(fetchMock, "/api/images/5/reprocess")).toHaveLength(0);
+    await userEvent.click(within(row).getByRole("button", { name: "Process look.jpg again" }));
+    const asking = screen.getByRole("dialog");
+    await userEvent.selectOptions(within(asking).getByLabelText("Preset"), "Shopify");
+    expect(within(asking).getByLabelText("Preset")).toHaveAccessibleDescription("every view 1:1 (width:height), padded with white if need be");
+    await userEvent.click(within(asking).getByLabelText(/Also a cut-out/));
+    await userEvent.click(within(asking).getByRole("button", { name: "Re-process" }));
+    expect(screen.queryByRole("dialog")).toBeNull();
     await within(row).findByText("Pending");
+    const [, sent] = calls(fetchMock, "/api/images/5/reprocess")[0];
+    expect([sent?.method, new Headers(sent?.headers).get("Content-Type"), JSON.parse(String(sent?.body))]).toEqual(["POST", "application/json", { preset: "shopify", cutout: false }]);
+    expect(within(row).getByText(/^Preset:/)).toHaveTextContent(/^Preset: Shopify$/);
     expect(screen.getByRole("status")).toHaveTextContent("look.jpg is queued to be processed again");
     expect(within(row).getByRole("button", { name: "Process look.jpg again" })).toBeDisabled();
-    stream().emit(processed(5, { name: "look.jpg" }));
+    stream().emit(processed(5, { name: "look.jpg", preset: "shopify" }));
     await within(row).findByText("Processed");
     await userEvent.click(within(row).getByRole("button", { name: "Process look.jpg again" }));
+    // From the keyboard: the focus starts on the preset (now the image's own), Tab goes on to the cut-out, Cancel and
+    // Re-process, then back round to the preset; Enter on Re-process sends what the dialog shows.
+    const again = within(screen.getByRole("dialog"));
+    expect(again.getByLabelText("Preset")).toHaveFocus();
+    expect(again.getByLabelText("Preset")).toHaveDisplayValue("Shopify");
+    await userEvent.tab();
+    expect(again.getByLabelText(/Also a cut-out/)).toHaveFocus();
+    await userEvent.tab();
+    await userEvent.tab();
+    expect(again.getByRole("button", { name: "Re-process" })).toHaveFocus();
+    await userEvent.tab();
+    expect(again.getByLabelText("Preset")).toHaveFocus();
+    await userEvent.tab({ shift: true });
+    await userEvent.keyboard("{Enter}");
     expect(await screen.findByRole("alert")).toHaveTextContent("look.jpg was not queued again: image 5 is pending (HTTP 409)");
+    expect(JSON.parse(String(calls(fetchMock, "/api/images/5/reprocess")[1][1]?.body))).toEqual({ preset: "shopify", cutout: false });
+  });
+
+  it("processes the selected images again with one dialog, one request each, leaving out the pending one and naming each that failed", async () => {
+    const fetchMock = serve((url, init) => {
+      if (url.pathname === "/api/images") {
+        return page([processed(9, { name: "a.jpg", preset: "zalando" }), processed(8, { name: "b.jpg", preset: "shopify", cutout: true }), record({ id: 7, name: "c.jpg" })]);
+      }
+      if (url.pathname === "/api/presets") return { status: 200, body: PRESETS };
+      if (url.pathname === "/api/images/9/reprocess") return { status: 202, body: record({ id: 9, name: "a.jpg", ...JSON.parse(String(init!.body)) }) };
+      if (url.pathname === "/api/images/8/reprocess") return { status: 503, body: { error: "the job queue (Redis) is unavailable" } };
+      return undefined;
+    });
+    render(<App />);
+    await waitFor(() => expect(shownIds()).toEqual(["#9", "#8", "#7"]));
+    await userEvent.click(screen.getByRole("checkbox", { name: "Select c.jpg" }));
+    // Only a pending image selected: nothing to process again yet.
+    expect(screen.getByRole("button", { name: "Re-process selected…" })).toBeDisabled();
+    await userEvent.click(screen.getByRole("checkbox", { name: "Select every image listed" }));
+    await userEvent.click(screen.getByRole("button", { name: "Re-process selected…" }));
+    const dialog = screen.getByRole("dialog", { name: "Re-process 2 images?" });
+    expect(dialog).toHaveTextContent("1 selected image is pending: it is left out.");
+    // Different presets and cut-outs: each keeps its own unless another is chosen.
+    await waitFor(() => expect(within(dialog).getByLabelText("Preset")).toHaveDisplayValue("Each image's own (Zalando, Shopify)"));
+    expect(within(dialog).getByLabelText(/Also a cut-out/)).toBePartiallyChecked();
+    await userEvent.selectOptions(within(dialog).getByLabelText("Preset"), "Amazon");
+    await userEvent.click(within(dialog).getByRole("button", { name: "Re-process" }));
+
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("1 image was not queued again (1 queued):");
+    expect(alert).toHaveTextContent("b.jpg — the job queue (Redis) is unavailable (HTTP 503)");
+    expect(calls(fetchMock, "/api/images/7/reprocess")).toHaveLength(0);
+    for (const id of [9, 8]) expect(JSON.parse(String(calls(fetchMock, `/api/images/${id}/reprocess`)[0][1]?.body))).toEqual({ preset: "amazon" });
+    const row = (id: number) => screen.getByText(`#${id}`).closest("tr")!;
+    await within(row(9)).findByText("Pending");
+    expect(within(row(9)).getByText(/^Preset:/)).toHaveTextContent(/^Preset: Amazon$/);
+    expect(within(row(8)).getByText(/^Preset:/)).toHaveTextContent(/^Preset: Shopify \+ cut-out$/);
   });
 
   it("downloads the selected rows' views as one ZIP", async () => {

@@ -13,16 +13,17 @@ import {
   uploadNotice,
   type Notice,
 } from "./messages";
-import { NO_OPTIONS, type OutputOptions } from "./presets";
+import { NO_OPTIONS, type OutputOptions, type ReprocessOptions } from "./presets";
 import { parseUrlList } from "./urls";
 import { usePresets } from "./usePresets";
-import { useCatalogue, type Filter, type ImageRow } from "./useCatalogue";
+import { canReprocess, useCatalogue, type Filter, type ImageRow } from "./useCatalogue";
 import type { Accepted } from "./types";
 import { CatalogueToolbar } from "./components/CatalogueToolbar";
 import { ConfirmDialog } from "./components/ConfirmDialog";
 import { ImageTable, type RowActions } from "./components/ImageTable";
 import { Lightbox, type OpenImage } from "./components/Lightbox";
 import { OutputOptionsPanel } from "./components/OutputOptionsPanel";
+import { ReprocessDialog } from "./components/ReprocessDialog";
 import { SignInPanel } from "./components/SignInPanel";
 import { Snackbar } from "./components/Snackbar";
 import { UploadPanel } from "./components/UploadPanel";
@@ -127,6 +128,8 @@ function Workspace({ account }: { account: ReactNode }) {
   const [filter, setFilter] = useState<Filter>({ status: "", q: "" });
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [deleting, setDeleting] = useState<ImageRow | null>(null);
+  // The images the re-process dialog asks about, and how many selected ones it leaves out (pending).
+  const [reprocessing, setReprocessing] = useState<{ images: ImageRow[]; leftOut: number } | null>(null);
   const catalogue = useCatalogue(
     filter,
     useCallback((error: unknown) => setNotice(listFailedNotice(error)), []),
@@ -136,6 +139,7 @@ function Workspace({ account }: { account: ReactNode }) {
   const closeNotice = useCallback(() => setNotice(null), []);
   const closeLightbox = useCallback(() => setOpened(null), []);
   const cancelDelete = useCallback(() => setDeleting(null), []);
+  const cancelReprocess = useCallback(() => setReprocessing(null), []);
 
   // A selected row that left the list (deleted, filtered out) leaves the selection.
   const shownIds = rows.map((row) => row.id).join(",");
@@ -155,17 +159,30 @@ function Workspace({ account }: { account: ReactNode }) {
           return next;
         }),
       onDelete: setDeleting,
-      onReprocess: async (row) => {
-        try {
-          apply(await reprocessImage(row.id));
-          setNotice(reprocessNotice(row));
-        } catch (error) {
-          setNotice(actionFailedNotice(`${row.name || `Image #${row.id}`} was not queued again`, error));
-        }
-      },
+      onReprocess: (row) => setReprocessing({ images: [row], leftOut: 0 }),
     }),
-    [apply],
+    [],
   );
+
+  const selectedRows = rows.filter((row) => selected.has(row.id));
+  const reprocessable = selectedRows.filter(canReprocess);
+
+  /** One request per image; each answer's status object (pending, naming its preset) replaces the row. */
+  async function confirmReprocess(images: ImageRow[], options: ReprocessOptions) {
+    setReprocessing(null);
+    const results = await Promise.allSettled(images.map((image) => reprocessImage(image.id, options)));
+    const queued: ImageRow[] = [];
+    const failures: Array<{ image: ImageRow; reason: string }> = [];
+    results.forEach((result, index) => {
+      if (result.status === "fulfilled") {
+        apply(result.value);
+        queued.push(images[index]);
+      } else {
+        failures.push({ image: images[index], reason: describeError(result.reason) });
+      }
+    });
+    setNotice(reprocessNotice(queued, failures));
+  }
 
   async function confirmDelete(row: ImageRow) {
     setDeleting(null);
@@ -249,7 +266,9 @@ function Workspace({ account }: { account: ReactNode }) {
             counts={catalogue.counts}
             live={catalogue.live}
             selected={[...selected]}
+            reprocessable={reprocessable.length}
             onFilter={setFilter}
+            onReprocessSelected={() => setReprocessing({ images: reprocessable, leftOut: selectedRows.length - reprocessable.length })}
             onClearSelection={() => setSelected(new Set())}
           />
           <ImageTable rows={rows} presets={presets} selected={selected} actions={actions} />
@@ -265,8 +284,18 @@ function Workspace({ account }: { account: ReactNode }) {
           title={`Delete ${deleting.name || `image #${deleting.id}`}?`}
           text={`Image #${deleting.id}, its views and its uploaded original are removed for everyone on the team. This cannot be undone.`}
           confirm="Delete"
+          danger
           onConfirm={() => void confirmDelete(deleting)}
           onCancel={cancelDelete}
+        />
+      )}
+      {reprocessing && (
+        <ReprocessDialog
+          images={reprocessing.images}
+          leftOut={reprocessing.leftOut}
+          presets={presets}
+          onConfirm={(options) => void confirmReprocess(reprocessing.images, options)}
+          onCancel={cancelReprocess}
         />
       )}
       {dragging && (

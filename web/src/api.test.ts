@@ -1,6 +1,6 @@
-// What the submission requests carry for the output options: the fields the ingest service reads.
+// What the submission and re-process requests carry for the output options: the fields the ingest service reads.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { submitUrls, uploadImage } from "./api";
+import { reprocessImage, submitUrls, uploadImage } from "./api";
 
 function capture() {
   const fetchMock = vi.fn(async (_input: RequestInfo | URL, init?: RequestInit) => {
@@ -38,5 +38,21 @@ describe("output options in submissions", () => {
     await uploadImage(new File([new Uint8Array(10)], "look.jpg", { type: "image/jpeg" }));
     const form = upload().body as FormData;
     expect([...form.keys()]).toEqual(["file"]);
+  });
+});
+
+describe("output options when processing again", () => {
+  it("sends the preset and the cut-out as a JSON body", async () => {
+    const sent = capture();
+    await reprocessImage(5, { preset: "shopify", cutout: false });
+    expect(sent().method).toBe("POST");
+    expect(new Headers(sent().headers).get("Content-Type")).toBe("application/json");
+    expect(JSON.parse(String(sent().body))).toEqual({ preset: "shopify", cutout: false });
+  });
+
+  it("sends no body when nothing is asked: the image keeps its own", async () => {
+    const sent = capture();
+    await reprocessImage(5);
+    expect([sent().method, sent().body]).toEqual(["POST", undefined]);
   });
 });

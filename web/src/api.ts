@@ -1,4 +1,4 @@
-import { NO_OPTIONS, type OutputOptions } from "./presets";
+import { NO_OPTIONS, type OutputOptions, type ReprocessOptions } from "./presets";
 import type { Accepted, CataloguePage, ImageRecord, InvalidEntry, PresetList, Status, StatusCounts } from "./types";
 
 // Same origin as the page (nginx proxies /api/); VITE_API_BASE points elsewhere for development.
@@ -144,9 +144,14 @@ export async function deleteImage(id: number): Promise<void> {
   await send(`/api/images/${id}`, { method: "DELETE" });
 }
 
-/** Queues a processed or failed image again; answers its status object, now pending. */
-export function reprocessImage(id: number): Promise<ImageRecord> {
-  return request<ImageRecord>(`/api/images/${id}/reprocess`, { method: "POST" });
+/** Queues a processed or failed image again, with another preset or cut-out choice if asked (what is left out stays
+ * the record's own; nothing asked sends no body); answers its status object, now pending, naming its preset. */
+export function reprocessImage(id: number, options: ReprocessOptions = {}): Promise<ImageRecord> {
+  const init: RequestInit =
+    Object.keys(options).length > 0
+      ? { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(options) }
+      : { method: "POST" };
+  return request<ImageRecord>(`/api/images/${id}/reprocess`, init);
 }
 
 export const viewsZipUrl = (id: number) => `${API_BASE}/api/images/${id}/views.zip`;

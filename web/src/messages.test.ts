@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError, NetworkError } from "./api";
-import { actionFailedNotice, batchAcceptedNotice, batchFailedNotice, invalidUrlsNotice, listFailedNotice, uploadNotice } from "./messages";
+import { actionFailedNotice, batchAcceptedNotice, batchFailedNotice, invalidUrlsNotice, listFailedNotice, reprocessNotice, uploadNotice } from "./messages";
 
 describe("snackbar messages", () => {
   it("lists each pasted entry that blocks sending with its reason", () => {
@@ -71,5 +71,18 @@ describe("snackbar messages", () => {
     expect(actionFailedNotice("look.jpg was not queued again", new ApiError(409, "image 3 is pending")).text).toBe(
       "look.jpg was not queued again: image 3 is pending (HTTP 409)",
     );
+  });
+
+  it("says an image is queued again, or why not, on one line; of several, how many were queued and why each other was not", () => {
+    const look = { id: 3, name: "look.jpg" };
+    const unnamed = { id: 4, name: "" };
+    expect(reprocessNotice([look], [])).toEqual({ severity: "info", text: "look.jpg is queued to be processed again", details: [] });
+    expect(reprocessNotice([look, unnamed], []).text).toBe("2 images are queued to be processed again");
+    expect(reprocessNotice([], [{ image: look, reason: "image 3 is pending (HTTP 409)" }])).toEqual({
+      severity: "error", text: "look.jpg was not queued again: image 3 is pending (HTTP 409)", details: [],
+    });
+    expect(reprocessNotice([look], [{ image: unnamed, reason: "no image with id 4 (HTTP 404)" }])).toEqual({
+      severity: "error", text: "1 image was not queued again (1 queued):", details: ["Image #4 — no image with id 4 (HTTP 404)"],
+    });
   });
 });

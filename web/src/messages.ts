@@ -73,8 +73,23 @@ export function deletedNotice(image: { id: number; name: string }): Notice {
   return { severity: "info", text: `${named(image)} was deleted`, details: [] };
 }
 
-export function reprocessNotice(image: { id: number; name: string }): Notice {
-  return { severity: "info", text: `${named(image)} is queued to be processed again`, details: [] };
+/** One notice for images asked to be processed again: each one that was not with the server's reason, else how many
+ * were queued. */
+export function reprocessNotice(
+  queued: Array<{ id: number; name: string }>,
+  failures: Array<{ image: { id: number; name: string }; reason: string }>,
+): Notice {
+  const total = queued.length + failures.length;
+  if (failures.length === 0) {
+    const text = total === 1 ? `${named(queued[0])} is queued` : `${plural(total, "image is", "images are")} queued`;
+    return { severity: "info", text: `${text} to be processed again`, details: [] };
+  }
+  if (total === 1) return { severity: "error", text: `${named(failures[0].image)} was not queued again: ${failures[0].reason}`, details: [] };
+  return {
+    severity: "error",
+    text: `${plural(failures.length, "image was", "images were")} not queued again${queued.length ? ` (${queued.length} queued)` : ""}:`,
+    details: failures.map(({ image, reason }) => `${named(image)} — ${reason}`),
+  };
 }
 
 /** "<what did not happen>: <the server's reason>". */

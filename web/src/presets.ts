@@ -10,6 +10,13 @@ export interface OutputOptions {
 
 export const NO_OPTIONS: OutputOptions = { preset: "", cutout: false };
 
+/** What a re-process asks for (POST /api/images/<id>/reprocess); a field left out keeps the image's own (the preset
+ * and cut-out choice its record has). */
+export interface ReprocessOptions {
+  preset?: string;
+  cutout?: boolean;
+}
+
 /** The server's presets: `list` once read; `problem` says why they could not be read (the picker then offers the
  * server's default alone). */
 export interface ServerPresets {

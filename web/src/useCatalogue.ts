@@ -17,6 +17,9 @@ export interface ImageRow extends ImageRecord {
   resubmitted: boolean;
 }
 
+/** The server processes an image again once it is processed or failed (a pending one answers 409). */
+export const canReprocess = (row: ImageRow) => row.loaded && row.status !== "pending";
+
 export interface Filter {
   status: Status | "";
   q: string;

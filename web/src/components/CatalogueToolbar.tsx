@@ -24,14 +24,19 @@ export function CatalogueToolbar({
   counts,
   live,
   selected,
+  reprocessable,
   onFilter,
+  onReprocessSelected,
   onClearSelection,
 }: {
   filter: Filter;
   counts: StatusCounts | null;
   live: Live;
   selected: number[];
+  /** How many of the selected images can be processed again (not pending). */
+  reprocessable: number;
   onFilter: (filter: Filter) => void;
+  onReprocessSelected: () => void;
   onClearSelection: () => void;
 }) {
   const [text, setText] = useState(filter.q);
@@ -67,6 +72,16 @@ export function CatalogueToolbar({
           <a className="button button-primary" href={selectionZipUrl(selected)} download>
             Download {selected.length} as ZIP
           </a>
+          <button
+            type="button"
+            className="button"
+            disabled={reprocessable === 0}
+            title={reprocessable === 0 ? "Every selected image is pending: it can be processed again once it is done" : undefined}
+            aria-haspopup="dialog"
+            onClick={onReprocessSelected}
+          >
+            Re-process selected…
+          </button>
           <button type="button" className="button" onClick={onClearSelection}>
             Clear selection
           </button>

@@ -9,7 +9,7 @@ import {
 import { useMemo, useState } from "react";
 import { viewsZipUrl } from "../api";
 import { findPreset, presetTitle, type ServerPresets } from "../presets";
-import type { ImageRow } from "../useCatalogue";
+import { canReprocess, type ImageRow } from "../useCatalogue";
 import type { Reach, Shot, Status } from "../types";
 import { CUTOUT, isDisplayable, VIEWS } from "../views";
 import { ORIGINAL, type OpenImage } from "./Lightbox";
@@ -156,11 +156,12 @@ function ActionsCell({ row, actions }: { row: ImageRow; actions: RowActions }) {
       <button
         type="button"
         className="button button-small"
-        disabled={!row.loaded || row.status === "pending"}
+        disabled={!canReprocess(row)}
         onClick={() => actions.onReprocess(row)}
         aria-label={`Process ${label} again`}
+        aria-haspopup="dialog"
       >
-        Re-process
+        Re-process…
       </button>
       <button type="button" className="button button-small button-danger-text" disabled={!row.loaded} onClick={() => actions.onDelete(row)} aria-label={`Delete ${label}`}>
         Delete

@@ -1,7 +1,8 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { useId, useRef, useState } from "react";
 import { presetTitle, type ServerPresets } from "../presets";
 import type { ImageRecord, Shot } from "../types";
 import { CUTOUT, isDisplayable } from "../views";
+import { useModalFocus } from "./modalFocus";
 
 /** What the lightbox opens on: a record and which of its pictures to show first. */
 export interface OpenImage {
@@ -83,31 +84,7 @@ export function Lightbox({ image, presets, onClose }: { image: OpenImage; preset
   const pictures = picturesOf(record);
   const picture = pictures.find((candidate) => candidate.key === shown) ?? pictures[0];
 
-  useEffect(() => {
-    const opener = document.activeElement as HTMLElement | null;
-    closeButton.current?.focus();
-    const onKey = (event: KeyboardEvent) => {
-      if (event.key === "Escape") onClose();
-      if (event.key === "Tab") keepFocusInside(event);
-    };
-    // Tab and Shift+Tab cycle through the dialog's own controls, never the page behind it.
-    const keepFocusInside = (event: KeyboardEvent) => {
-      const controls = dialog.current?.querySelectorAll<HTMLElement>("a[href], button") ?? [];
-      if (controls.length === 0) return;
-      const first = controls[0];
-      const last = controls[controls.length - 1];
-      const leaving = event.shiftKey ? document.activeElement === first : document.activeElement === last;
-      if (leaving || !dialog.current?.contains(document.activeElement)) {
-        event.preventDefault();
-        (event.shiftKey ? last : first).focus();
-      }
-    };
-    document.addEventListener("keydown", onKey);
-    return () => {
-      document.removeEventListener("keydown", onKey);
-      opener?.focus();
-    };
-  }, [onClose]);
+  useModalFocus(dialog, () => closeButton.current, onClose);
 
   const titleId = useId();
   if (!picture) return null;

@@ -1,18 +1,22 @@
 import { useId } from "react";
 import { findPreset, type OutputOptions, type ServerPresets } from "../presets";
+import type { Preset } from "../types";
+
+/** A preset's rules as the hint under a picker lists them (the words `posecraft presets` prints). */
+export function PresetRules({ preset, id }: { preset: Preset; id: string }) {
+  return (
+    <ul className="hint rules" id={id}>
+      {preset.rules.map((rule) => (
+        <li key={rule}>{rule}</li>
+      ))}
+    </ul>
+  );
+}
 
 /** What the hint under the picker says for the choice: the chosen preset's rules, or what "Server default" means. */
 function Rules({ presets, chosen, id }: { presets: ServerPresets; chosen: string; id: string }) {
   const preset = findPreset(presets, chosen || (presets.list?.default ?? ""));
-  if (preset) {
-    return (
-      <ul className="hint rules" id={id}>
-        {preset.rules.map((rule) => (
-          <li key={rule}>{rule}</li>
-        ))}
-      </ul>
-    );
-  }
+  if (preset) return <PresetRules preset={preset} id={id} />;
   return (
     <p className="hint" id={id}>
       {presets.problem
