@@ -1,24 +1,28 @@
 """One job: load the photo, find the pose, store the views, record the outcome; and how often to try.
 
 `process_job` does one try. Running it twice for one image overwrites the same S3 keys
-(`views/<id>-<token>/<label>.<ext>`) and leaves one correct record. It raises a `PoseCraftError` whose `permanent`
+(`views/<id>-<token>/<run>/<label>.<ext>`: the same run) and leaves one correct record; once processed, the views
+of the record's earlier runs are deleted. It raises a `PoseCraftError` whose `permanent`
 flag tells the worker whether trying again can help; `RetryPolicy` says how many tries and how far apart.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 from prometheus_client import Histogram
 
 from posecraft.config import Settings
-from posecraft.errors import PoseCraftError
+from posecraft.errors import PoseCraftError, ServiceUnavailable
 from posecraft.fetch import fetch_image
 from posecraft.pipeline import analyze_photo
 from posecraft.records import Record, Shot, Skipped
 from posecraft.repository import ImageRepository
-from posecraft.storage import Storage, view_key
+from posecraft.storage import Storage, view_folder, view_key
 from posecraft.views.render import RenderedView
+
+log = logging.getLogger(__name__)
 
 EXTENSIONS = {"image/jpeg": "jpg", "image/webp": "webp", "image/png": "png"}
 
@@ -76,12 +80,24 @@ def process_job(record: Record, settings: Settings, repository: ImageRepository,
                                                analysis.ambiguous)
     if processed is None:  # deleted from the catalogue during the job: its views go with it
         storage.delete(shot.key for shot in shots)
+    else:
+        _delete_earlier_runs(processed, storage)
     return processed
+
+
+def _delete_earlier_runs(record: Record, storage: Storage) -> None:
+    """The views of the record's earlier runs, which nothing shows any more. Best effort: the record is already
+    processed, and what is left is deleted with the image."""
+    kept = {shot.key for shot in record.shots}
+    try:
+        storage.delete(key for key in storage.list_keys(view_folder(record.id, record.view_token)) if key not in kept)
+    except (ClientError, ServiceUnavailable) as error:
+        log.warning("views of earlier runs not deleted: %s", error, extra={"image_id": record.id})
 
 
 def _store_view(record: Record, view: RenderedView, storage: Storage) -> Shot:
     """Put one rendered view at its fixed key (under the record's view token); the shot the record keeps for it."""
-    key = view_key(record.id, record.view_token, view.label, EXTENSIONS[view.content_type])
+    key = view_key(record.id, record.view_token, record.run, view.label, EXTENSIONS[view.content_type])
     storage.put(key, view.data, view.content_type)
     return Shot(label=view.label, title=view.title, key=key, width=view.width, height=view.height,
                 box=view.box, low_resolution=view.low_resolution, padded=view.padded, reach=view.reach,

@@ -13,7 +13,8 @@ MongoDB document (collection `images`, `schema: 4`):
      status: "pending"|"processed"|"failed",
      shots: [{label, title, key, width, height, box: [x0, y0, x1, y1], lowResolution, padded, reach}],
      skipped: [{label, title, reason}], people: int|None, ambiguous: bool, error: str|None, attempts: int,
-     preset: str, cutout: bool, upscale: bool (OutputOptions), createdAt, updatedAt}
+     preset: str, cutout: bool, upscale: bool (OutputOptions), run: int (times processed again), createdAt,
+     updatedAt}
 Documents of an older schema are rewritten by `migrate_document`: schema 1 (absolute URLs, dedupe on `url`),
 schema 2 (no `name`) and schema 3 (no `viewToken`; its views still at `views/<id>/`, which
 `posecraft.view_moves` moves in S3).
@@ -178,6 +179,7 @@ class Record:
     error: str | None = None
     attempts: int = 0
     output: OutputOptions = DEFAULT_OUTPUT
+    run: int = 0  # how many times it was processed again (its views' keys hold it: storage.view_key)
     view_token: str = ""  # the random part of its views' keys (posecraft.storage.view_key)
 
     @classmethod
@@ -199,7 +201,7 @@ class Record:
             "shots": [s.to_doc() for s in self.shots], "skipped": [s.to_doc() for s in self.skipped],
             "people": self.people, "ambiguous": self.ambiguous, "error": self.error, "attempts": self.attempts,
             "preset": self.output.preset, "cutout": self.output.cutout, "upscale": self.output.upscale,
-            "viewToken": self.view_token,
+            "run": self.run, "viewToken": self.view_token,
             "createdAt": self.created_at, "updatedAt": self.updated_at, "search": search_text(self.name, self.url),
         }
 
@@ -213,7 +215,8 @@ class Record:
             skipped=tuple(Skipped.from_doc(s) for s in doc.get("skipped") or ()),
             people=doc.get("people"), ambiguous=bool(doc.get("ambiguous")), error=doc.get("error"),
             output=OutputOptions(doc.get("preset") or "default", bool(doc.get("cutout")), bool(doc.get("upscale"))),
-            attempts=int(doc.get("attempts") or 0), view_token=doc.get("viewToken") or "",
+            attempts=int(doc.get("attempts") or 0), run=int(doc.get("run") or 0),
+            view_token=doc.get("viewToken") or "",
         )
 
     def image_url(self, links: MediaLinks) -> str:

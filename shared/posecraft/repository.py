@@ -514,7 +514,8 @@ class ImageRepository:
         doc = self._images.find_one_and_update(
             {"_id": image_id, "status": {"$ne": Status.PENDING.value}},
             {"$set": {"status": Status.PENDING.value, "shots": [], "skipped": [], "people": None,
-                      "ambiguous": False, "error": None, "attempts": 0, "updatedAt": _now(), **options}},
+                      "ambiguous": False, "error": None, "attempts": 0, "updatedAt": _now(), **options},
+             "$inc": {"run": 1}},
             return_document=ReturnDocument.AFTER,
         )
         if doc is None:

@@ -1,9 +1,10 @@
 """The one S3 client (boto3): uploaded originals and garment views, publicly readable through a bucket policy.
 
 Keys: `uploads/<sha256>.<ext>` for an uploaded original (the same file is one object),
-`views/<id>-<token>/<label>.<ext>` for a view, with the record's random view token (`Record.view_token`, 128 bits):
-views are public, so their keys must not be guessable; the token is the record's for good, so a job run twice
-overwrites the same keys. Records keep these keys; the URLs browsers read them at
+`views/<id>-<token>/<run>/<label>.<ext>` for a view, with the record's random view token (`Record.view_token`, 128
+bits): views are public, so their keys must not be guessable. The token is the record's for good; `run` counts its
+re-processings (`Record.run`), so a try run twice overwrites the same keys while each re-processing writes new ones
+(a browser or CDN that showed the last run's views cannot show them again for these). Records keep these keys; the URLs browsers read them at
 are `posecraft.records.MediaLinks`.
 """
 from __future__ import annotations
@@ -47,8 +48,10 @@ def view_folder(image_id: int, token: str) -> str:
     return f"views/{image_id}-{token}/"
 
 
-def view_key(image_id: int, token: str, label: str, extension: str) -> str:
-    return f"{view_folder(image_id, token)}{label}.{extension}"
+def view_key(image_id: int, token: str, run: int, label: str, extension: str) -> str:
+    """Where a view of the record's `run`-th processing goes: each run's views at new addresses, so that a browser
+    (or a CDN) that showed the last run's never shows it again in place of this one's."""
+    return f"{view_folder(image_id, token)}{run}/{label}.{extension}"
 
 
 class Storage:

@@ -8,7 +8,6 @@ import io
 import re
 from pathlib import Path
 
-import pytest
 from PIL import Image
 from playwright.sync_api import expect
 from support.catalogue import fresh_photo
@@ -168,7 +167,7 @@ def test_re_processing_a_processed_image_with_shopify_and_a_cutout_makes_its_vie
         assert shot["width"] == shot["height"], shot
         with Image.open(io.BytesIO(page.request.get(shot["url"]).body())) as view:
             assert view.size == (shot["width"], shot["height"]), shot  # the stored file is that square
-    # After a reload the row shows the new, square views (without one it may not yet: see the test below).
+    # After a reload too, the row shows the new, square views.
     page.reload()
     row = row_of(page, image_id)
     expect(row.locator(".cell-id .preset")).to_have_text("Preset: Shopify + cut-out")
@@ -177,8 +176,6 @@ def test_re_processing_a_processed_image_with_shopify_and_a_cutout_makes_its_vie
     screenshot("reprocessed")
 
 
-@pytest.mark.xfail(strict=True, reason="a run's views are stored at the keys of the run before (posecraft.storage: "
-                   "views/<id>-<token>/<label>.<ext>), so a page that showed them keeps their old pictures until reloaded")
 def test_a_re_processed_rows_thumbnails_show_the_new_views_without_a_reload(page):
     page.goto("/")
     expect(page.locator(".live")).to_have_text("Live")

@@ -102,7 +102,8 @@ def test_views_are_public_under_a_random_token_and_their_guessable_keys_answer_4
     bucket = f"{system.base_url}/media/{system.settings.s3_bucket}"
     folders = set()
     for shot in status["shots"]:
-        found = re.fullmatch(rf"{re.escape(bucket)}/views/{image_id}-([0-9a-f]{{32}})/{shot['label']}\.jpg", shot["url"])
+        found = re.fullmatch(rf"{re.escape(bucket)}/views/{image_id}-([0-9a-f]{{32}})/0/{shot['label']}\.jpg",
+                             shot["url"])
         assert found, shot["url"]
         folders.add(found.group(1))
         assert requests.get(shot["url"], timeout=5).status_code == 200  # shareable: no key needed
@@ -113,4 +114,9 @@ def test_views_are_public_under_a_random_token_and_their_guessable_keys_answer_4
     again = requests.post(f"{system.base_url}/api/images/{image_id}/reprocess", timeout=10)
     assert again.status_code == 202, again.text
     redone = wait_for_status(system.base_url, image_id)
-    assert [shot["url"] for shot in redone["shots"]] == [shot["url"] for shot in status["shots"]]  # the same keys
+    # The second run's views at new addresses in the same folder (a browser that showed the first run's cannot
+    # show them for these), the first run's deleted.
+    assert [shot["url"] for shot in redone["shots"]] == [shot["url"].replace("/0/", "/1/") for shot in status["shots"]]
+    for before, after in zip(status["shots"], redone["shots"], strict=True):
+        assert requests.get(after["url"], timeout=5).status_code == 200
+        assert requests.get(before["url"], timeout=5).status_code == 404
