@@ -109,8 +109,8 @@ def test_re_process_from_the_page_shows_pending_then_processed(page):
         dialog.get_by_role("button", name="Re-process").click()
 
     assert asked.value.status == 202  # queued again: what follows is the new run, not the first one's state
-    # Nothing changed in the dialog: the image's own preset and cut-out choice are what it sends.
-    assert asked.value.request.post_data_json == {"preset": "default", "cutout": False}
+    # Nothing changed in the dialog: the image's own preset, cut-out and enlarging choices are what it sends.
+    assert asked.value.request.post_data_json == {"preset": "default", "cutout": False, "upscale": False}
     expect(row).to_have_attribute("data-status", re.compile("^(pending|processed)$"))
     expect(row).to_have_attribute("data-status", "processed", timeout=PROCESSING_TIMEOUT_MS)
     assert page.request.get(f"/api/image-status/{image_id}").json()["updatedAt"] > before
@@ -126,7 +126,7 @@ def test_re_process_selected_sends_one_request_per_image_with_the_preset_chosen_
 
     page.get_by_role("button", name="Re-process selected…").click()
     dialog = page.get_by_role("dialog", name="Re-process 2 images?")
-    expect(dialog.get_by_label("Preset")).to_have_value("default")  # both have it: it is where the choice starts
+    expect(dialog.get_by_label("Preset", exact=True)).to_have_value("default")  # both have it: it is where the choice starts
     screenshot("dialog")
     page.keyboard.press("Escape")
     expect(dialog).to_be_hidden()
@@ -139,7 +139,7 @@ def test_re_process_selected_sends_one_request_per_image_with_the_preset_chosen_
     page.set_viewport_size(LAPTOP)
 
     page.get_by_role("button", name="Re-process selected…").click()
-    dialog.get_by_label("Preset").select_option(label="Zalando")
+    dialog.get_by_label("Preset", exact=True).select_option(label="Zalando")
     sent: list[tuple[str, dict]] = []
     page.on("request", lambda request: sent.append((request.url, request.post_data_json))
             if request.url.endswith("/reprocess") else None)
@@ -147,7 +147,7 @@ def test_re_process_selected_sends_one_request_per_image_with_the_preset_chosen_
 
     expect(page.locator(".snackbar")).to_contain_text("2 images are queued to be processed again")
     assert sorted(sent) == sorted((f"{page.url.rstrip('/')}/api/images/{image_id}/reprocess",
-                                   {"preset": "zalando", "cutout": False}) for image_id in ids)
+                                   {"preset": "zalando", "cutout": False, "upscale": False}) for image_id in ids)
     for image_id in ids:
         row = row_of(page, image_id)
         expect(row.locator(".cell-id .preset")).to_have_text("Preset: Zalando")

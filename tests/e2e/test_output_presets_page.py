@@ -1,7 +1,8 @@
 """Output presets from the page, in Chromium against the real system: the picker lists the presets the server knows
 (the test stack's PRESETS_FILE adds the team's own `lookbook`), a photo sent with one shows it in its row, and the
 lightbox of the processed image reaches its cut-out, shown on a checkerboard and downloaded as a PNG with alpha; a
-processed image is made again with another preset and a cut-out from its row's Re-process dialog."""
+photo below Zalando's minimum sent to be enlarged gets upscaled views without notes; a processed image is made again
+with another preset and a cut-out from its row's Re-process dialog."""
 from __future__ import annotations
 
 import io
@@ -29,7 +30,7 @@ def test_a_team_preset_with_a_cutout_from_the_picker_to_the_rows_lightbox(page, 
     page.goto("/")
     presets = page.request.get("/api/presets").json()
     default_title = next(item["title"] for item in presets["items"] if item["name"] == presets["default"])
-    picker = page.get_by_label("Preset")
+    picker = page.get_by_label("Preset", exact=True)
     expect(picker.locator("option")).to_have_text(
         [f"Server default ({default_title})", *(item["title"] for item in presets["items"])])
     picker.select_option(label="Lookbook")  # the team's own, from PRESETS_FILE
@@ -95,6 +96,61 @@ def test_a_team_preset_with_a_cutout_from_the_picker_to_the_rows_lightbox(page, 
     page.set_viewport_size(LAPTOP)
 
 
+def test_a_photo_below_zalandos_minimum_sent_to_be_enlarged_gets_upscaled_views_and_no_notes(page, screenshot):
+    page.goto("/")
+    expect(page.locator(".live")).to_have_text("Live")
+    panel = page.locator(".output-options")
+    panel.get_by_label("Preset", exact=True).select_option(label="Zalando")
+    expect(panel.locator(".rules")).to_contain_text("smaller views flagged")
+    enlarge = panel.get_by_label("Enlarge small views to the preset's minimum (marked upscaled)")
+    expect(enlarge).not_to_be_checked()
+    enlarge.check()
+    expect(enlarge).to_have_accessible_description(
+        "Zalando flags views below its minimum; ticked, they are enlarged to it instead.")
+    screenshot("panel")
+    page.set_viewport_size(PHONE)
+    assert_fits_the_width(page)
+    screenshot("panel-phone")
+    page.set_viewport_size(LAPTOP)
+
+    with page.expect_response("**/api/process") as answer:
+        page.get_by_label("Choose photos…").set_input_files(  # bus.jpg is 810 x 1080: below Zalando's 762 x 1100
+            {"name": "enlarged.jpg", "mimeType": "image/jpeg", "buffer": fresh_photo("bus.jpg")})
+    assert answer.value.status == 202, answer.value.text()
+    image_id = answer.value.json()["id"]
+    row = row_of(page, image_id)
+    expect(row.locator(".cell-id .preset")).to_have_text("Preset: Zalando + enlarged")
+    wait_until_done(row)
+    status = record(page, image_id)
+    assert (status["status"], status["preset"], status["upscale"]) == ("processed", "zalando", True), status
+    assert status["shots"] and "cutout" not in {shot["label"] for shot in status["shots"]}
+    for shot in status["shots"]:  # enlarged to Zalando's minimum at 1:1.44: nothing of its rules missed
+        assert shot["upscaled"] and shot["notes"] == [], shot
+        assert shot["width"] >= 762 and shot["height"] >= 1100 and shot["width"] * 36 == shot["height"] * 25, shot
+    expect(row.locator(".cell-id .preset")).to_have_text("Preset: Zalando + enlarged")
+    expect(row.locator(".badge", has_text="upscaled")).to_have_count(len(status["shots"]))
+    expect(row.locator(".thumb-marker")).to_have_count(0)
+    wait_until_images_show(page, row)
+    # The files the row shows are the enlarged ones.
+    assert shown_sizes(row) == {shot["label"]: [shot["width"], shot["height"]] for shot in status["shots"]}
+    expect(snackbar(page)).to_be_hidden(timeout=10_000)  # "1 photo queued" fades after 6 s: it covered the badges
+    screenshot("laptop")
+
+    # Its Re-process dialog starts on the record's own choice: enlarged.
+    row.get_by_role("button", name="Process enlarged.jpg again").click()
+    dialog = page.get_by_role("dialog", name="Re-process enlarged.jpg?")
+    expect(dialog).to_contain_text("made with Zalando + enlarged")
+    expect(dialog.get_by_label("Enlarge small views to the preset's minimum (marked upscaled)")).to_be_checked()
+    screenshot("dialog")
+    page.set_viewport_size(PHONE)
+    expect(dialog.get_by_role("button", name="Re-process")).to_be_in_viewport()
+    assert_fits_the_width(page)
+    screenshot("dialog-phone")
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    page.set_viewport_size(LAPTOP)
+
+
 def shown_sizes(row) -> dict[str, list[int]]:
     """The pixel size of the picture each view's thumbnail in the row shows, by the view's label."""
     return dict(row.locator("td[class^='cell-'] .thumb img").evaluate_all(
@@ -123,7 +179,7 @@ def test_re_processing_a_processed_image_with_shopify_and_a_cutout_makes_its_vie
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Re-process reshoot.jpg?")
     expect(dialog).to_contain_text("made with Default")
-    picker = dialog.get_by_label("Preset")
+    picker = dialog.get_by_label("Preset", exact=True)
     cutout = dialog.get_by_label("Also a cut-out")
     expect(picker).to_be_focused()
     expect(picker).to_have_value("default")
@@ -143,12 +199,13 @@ def test_re_processing_a_processed_image_with_shopify_and_a_cutout_makes_its_vie
     screenshot("dialog-phone")
     page.set_viewport_size(LAPTOP)
     with page.expect_response(lambda reply: reply.url.endswith(f"/api/images/{image_id}/reprocess")) as asked:
+        page.keyboard.press("Tab")  # past the enlarge box and Cancel
         page.keyboard.press("Tab")
         page.keyboard.press("Tab")
         expect(confirm).to_be_focused()
         page.keyboard.press("Enter")
     assert asked.value.status == 202, asked.value.text()
-    assert asked.value.request.post_data_json == {"preset": "shopify", "cutout": True}
+    assert asked.value.request.post_data_json == {"preset": "shopify", "cutout": True, "upscale": False}
     expect(dialog).to_be_hidden()
     expect(snackbar(page)).to_contain_text("reshoot.jpg is queued to be processed again")
     # The row names the new preset as soon as the server has queued it, and keeps it once processed.
@@ -189,7 +246,7 @@ def test_a_re_processed_rows_thumbnails_show_the_new_views_without_a_reload(page
 
     row.get_by_role("button", name="Process stale.jpg again").click()
     dialog = page.get_by_role("dialog", name="Re-process stale.jpg?")
-    dialog.get_by_label("Preset").select_option("shopify")
+    dialog.get_by_label("Preset", exact=True).select_option("shopify")
     dialog.get_by_role("button", name="Re-process").click()
     expect(row.locator(".cell-id .preset")).to_have_text("Preset: Shopify")
     expect(row).to_have_attribute("data-status", "processed", timeout=PROCESSING_TIMEOUT_MS)

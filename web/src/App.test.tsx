@@ -392,20 +392,22 @@ describe("a row's actions", () => {
     expect(screen.queryByRole("dialog")).toBeNull();
     await within(row).findByText("Pending");
     const [, sent] = calls(fetchMock, "/api/images/5/reprocess")[0];
-    expect([sent?.method, new Headers(sent?.headers).get("Content-Type"), JSON.parse(String(sent?.body))]).toEqual(["POST", "application/json", { preset: "shopify", cutout: false }]);
+    expect([sent?.method, new Headers(sent?.headers).get("Content-Type"), JSON.parse(String(sent?.body))]).toEqual(["POST", "application/json", { preset: "shopify", cutout: false, upscale: false }]);
     expect(within(row).getByText(/^Preset:/)).toHaveTextContent(/^Preset: Shopify$/);
     expect(screen.getByRole("status")).toHaveTextContent("look.jpg is queued to be processed again");
     expect(within(row).getByRole("button", { name: "Process look.jpg again" })).toBeDisabled();
     stream().emit(processed(5, { name: "look.jpg", preset: "shopify" }));
     await within(row).findByText("Processed");
     await userEvent.click(within(row).getByRole("button", { name: "Process look.jpg again" }));
-    // From the keyboard: the focus starts on the preset (now the image's own), Tab goes on to the cut-out, Cancel and
-    // Re-process, then back round to the preset; Enter on Re-process sends what the dialog shows.
+    // From the keyboard: the focus starts on the preset (now the image's own), Tab goes on to the cut-out, the enlarge
+    // box, Cancel and Re-process, then back round to the preset; Enter on Re-process sends what the dialog shows.
     const again = within(screen.getByRole("dialog"));
     expect(again.getByLabelText("Preset")).toHaveFocus();
     expect(again.getByLabelText("Preset")).toHaveDisplayValue("Shopify");
     await userEvent.tab();
     expect(again.getByLabelText(/Also a cut-out/)).toHaveFocus();
+    await userEvent.tab();
+    expect(again.getByLabelText(/^Enlarge small views/)).toHaveFocus();
     await userEvent.tab();
     await userEvent.tab();
     expect(again.getByRole("button", { name: "Re-process" })).toHaveFocus();
@@ -414,7 +416,7 @@ describe("a row's actions", () => {
     await userEvent.tab({ shift: true });
     await userEvent.keyboard("{Enter}");
     expect(await screen.findByRole("alert")).toHaveTextContent("look.jpg was not queued again: image 5 is pending (HTTP 409)");
-    expect(JSON.parse(String(calls(fetchMock, "/api/images/5/reprocess")[1][1]?.body))).toEqual({ preset: "shopify", cutout: false });
+    expect(JSON.parse(String(calls(fetchMock, "/api/images/5/reprocess")[1][1]?.body))).toEqual({ preset: "shopify", cutout: false, upscale: false });
   });
 
   it("processes the selected images again with one dialog, one request each, leaving out the pending one and naming each that failed", async () => {
@@ -446,7 +448,8 @@ describe("a row's actions", () => {
     expect(alert).toHaveTextContent("1 image was not queued again (1 queued):");
     expect(alert).toHaveTextContent("b.jpg — the job queue (Redis) is unavailable (HTTP 503)");
     expect(calls(fetchMock, "/api/images/7/reprocess")).toHaveLength(0);
-    for (const id of [9, 8]) expect(JSON.parse(String(calls(fetchMock, `/api/images/${id}/reprocess`)[0][1]?.body))).toEqual({ preset: "amazon" });
+    // Neither is enlarged: that choice is the same for both, so it is sent.
+    for (const id of [9, 8]) expect(JSON.parse(String(calls(fetchMock, `/api/images/${id}/reprocess`)[0][1]?.body))).toEqual({ preset: "amazon", upscale: false });
     const row = (id: number) => screen.getByText(`#${id}`).closest("tr")!;
     await within(row(9)).findByText("Pending");
     expect(within(row(9)).getByText(/^Preset:/)).toHaveTextContent(/^Preset: Amazon$/);
@@ -522,7 +525,7 @@ describe("the lightbox", () => {
     expect(download).toHaveAttribute("href", "/media/posecraft/views/9-ab/cutout.png");
     expect(download).toHaveAttribute("download", "Red dress-cutout.png");
     expect(dialog).toHaveTextContent("The background is transparent");
-    expect(dialog).toHaveTextContent("Upscaled: written larger than the photo's own pixels, as the preset asks.");
+    expect(dialog).toHaveTextContent("Upscaled: written larger than the photo's own pixels, to reach the preset's minimum size.");
     expect(within(dialog).getByRole("list", { name: "What of the preset this view misses" })).toHaveTextContent(notes[0]);
 
     await userEvent.click(within(dialog).getByRole("button", { name: "Original" }));
@@ -586,6 +589,36 @@ describe("choosing the output", () => {
     expect([form.get("preset"), form.get("cutout")]).toEqual(["lookbook", "true"]);
   });
 
+  it("enlarges small views when asked: the box says what it does under the chosen preset and is sent, only ticked, with the URLs and each photo", async () => {
+    const fetchMock = serve((url) => {
+      if (url.pathname === "/api/presets") return { status: 200, body: PRESETS };
+      if (url.pathname === "/api/process-batch") return { status: 202, body: { items: [] } };
+      if (url.pathname === "/api/process") {
+        return { status: 202, body: { id: 61, url: "/media/posecraft/uploads/61.jpg", status: "pending", duplicate: false } };
+      }
+      return { status: 200, body: { items: [] } };
+    });
+    render(<App />);
+    const enlarge = screen.getByLabelText("Enlarge small views to the preset's minimum (marked upscaled)");
+    expect(enlarge).not.toBeChecked();
+    expect(enlarge).toHaveAccessibleDescription("Only a preset with a minimum size enlarges views.");
+    // The server's default is Default, which has no minimum.
+    await waitFor(() => expect(enlarge).toHaveAccessibleDescription("Default has no minimum size: nothing is enlarged."));
+    await pasteAndSend("https://a.test/3.jpg");
+    await waitFor(() => expect(calls(fetchMock, "/api/process-batch")).toHaveLength(1));
+    expect(JSON.parse(String(calls(fetchMock, "/api/process-batch")[0][1]!.body))).toEqual({ imageUrls: ["https://a.test/3.jpg"] });
+    await userEvent.selectOptions(screen.getByLabelText("Preset"), "Zalando");
+    expect(enlarge).toHaveAccessibleDescription("Zalando flags views below its minimum; ticked, they are enlarged to it instead.");
+    await userEvent.click(enlarge);
+    await pasteAndSend("https://a.test/4.jpg");
+    await waitFor(() => expect(calls(fetchMock, "/api/process-batch")).toHaveLength(2));
+    expect(JSON.parse(String(calls(fetchMock, "/api/process-batch")[1][1]!.body))).toEqual({ imageUrls: ["https://a.test/4.jpg"], preset: "zalando", upscale: true });
+    await userEvent.upload(screen.getByLabelText("Choose photos…"), new File([new Uint8Array(100)], "small.jpg", { type: "image/jpeg" }));
+    await waitFor(() => expect(calls(fetchMock, "/api/process")).toHaveLength(1));
+    const form = calls(fetchMock, "/api/process")[0][1]!.body as FormData;
+    expect([form.get("preset"), form.get("cutout"), form.get("upscale")]).toEqual(["zalando", null, "true"]);
+  });
+
   it("names the server's own default and shows its rules until another is chosen", async () => {
     serve((url) => (url.pathname === "/api/presets" ? { status: 200, body: { ...PRESETS, default: "zalando" } } : undefined));
     render(<App />);
@@ -611,14 +644,15 @@ describe("choosing the output", () => {
 
   it("shows each row's preset by the title the server gives it", async () => {
     serve((url) => {
-      if (url.pathname === "/api/images") return page([processed(31, { preset: "lookbook", cutout: true }), record({ id: 30, preset: "zalando" })]);
+      if (url.pathname === "/api/images") return page([processed(32, { preset: "zalando", upscale: true }), processed(31, { preset: "lookbook", cutout: true }), record({ id: 30, preset: "zalando" })]);
       if (url.pathname === "/api/presets") return { status: 200, body: PRESETS };
       return undefined;
     });
     render(<App />);
     const row = (id: number) => screen.getByText(`#${id}`).closest("tr")!;
     await waitFor(() => expect(within(row(31)).getByText(/^Preset:/)).toHaveTextContent("Preset: Lookbook + cut-out"));
-    expect(within(row(30)).getByText(/^Preset:/)).toHaveTextContent("Preset: Zalando");
+    expect(within(row(30)).getByText(/^Preset:/)).toHaveTextContent(/^Preset: Zalando$/);
+    expect(within(row(32)).getByText(/^Preset:/)).toHaveTextContent(/^Preset: Zalando \+ enlarged$/);
   });
 });
 

@@ -75,8 +75,8 @@ async function send(path: string, init?: RequestInit, { isSignIn = false } = {})
 }
 
 /** The fields a submission carries for its output options; none for what is left to the server. */
-function optionFields({ preset, cutout }: OutputOptions): { preset?: string; cutout?: true } {
-  return { ...(preset ? { preset } : {}), ...(cutout ? { cutout: true as const } : {}) };
+function optionFields({ preset, cutout, upscale }: OutputOptions): { preset?: string; cutout?: true; upscale?: true } {
+  return { ...(preset ? { preset } : {}), ...(cutout ? { cutout: true as const } : {}), ...(upscale ? { upscale: true as const } : {}) };
 }
 
 export function uploadImage(file: File, options: OutputOptions = NO_OPTIONS): Promise<Accepted> {
@@ -144,8 +144,8 @@ export async function deleteImage(id: number): Promise<void> {
   await send(`/api/images/${id}`, { method: "DELETE" });
 }
 
-/** Queues a processed or failed image again, with another preset or cut-out choice if asked (what is left out stays
- * the record's own; nothing asked sends no body); answers its status object, now pending, naming its preset. */
+/** Queues a processed or failed image again, with another preset, cut-out or enlarging choice if asked (what is left
+ * out stays the record's own; nothing asked sends no body); answers its status object, now pending, naming its preset. */
 export function reprocessImage(id: number, options: ReprocessOptions = {}): Promise<ImageRecord> {
   const init: RequestInit =
     Object.keys(options).length > 0

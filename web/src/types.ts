@@ -19,7 +19,8 @@ export interface Shot {
   padded: boolean;
   /** The length view only (null for the others). */
   reach: Reach | null;
-  /** Written larger than the photo's own pixels give, because the preset asks for that size. */
+  /** Written larger than the photo's own pixels give, to reach the preset's minimum size (the preset or the
+   * submission's `upscale` asks for that). */
   upscaled: boolean;
   /** What of the preset's rules the view misses, in words ("below Zalando's minimum 762 x 1100: ..."). */
   notes: string[];
@@ -46,6 +47,8 @@ export interface ImageRecord {
   preset: string;
   /** A cut-out (the person on transparency, a PNG) is made too. */
   cutout: boolean;
+  /** Views below the preset's minimum size are enlarged to it (marked `upscaled`) rather than flagged. */
+  upscale: boolean;
   error: string | null;
   createdAt?: string;
   updatedAt?: string;

@@ -38,7 +38,7 @@ const matchesFilter = (record: ImageRecord, filter: Filter) =>
   (!filter.status || record.status === filter.status) && matchesSearch(record, filter.q);
 
 function placeholder(item: Accepted): ImageRow {
-  return { id: item.id, name: "", url: item.url, status: item.status, shots: [], skipped: [], people: null, ambiguous: false, preset: "", cutout: false, error: null, loaded: false, resubmitted: item.duplicate };
+  return { id: item.id, name: "", url: item.url, status: item.status, shots: [], skipped: [], people: null, ambiguous: false, preset: "", cutout: false, upscale: false, error: null, loaded: false, resubmitted: item.duplicate };
 }
 
 interface State {

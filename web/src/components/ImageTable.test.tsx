@@ -183,17 +183,20 @@ describe("ImageTable", () => {
     expect(within(rowOf(26)).queryByRole("button", { name: /Cut-out/ })).toBeNull();
   });
 
-  it("names each row's preset, by its title once the server has listed it, and whether a cut-out is made", () => {
+  it("names each row's preset, by its title once the server has listed it, and whether a cut-out is made and small views enlarged", () => {
     const presets: ServerPresets = {
       list: { default: "default", items: [{ name: "zalando", title: "Zalando", rules: ["every view 25:36 (width:height), padded with white if need be", "at least 762 x 1100"] }] },
       problem: null,
     };
-    renderTable([row(processed(27, { preset: "zalando", cutout: true })), row(record({ id: 28, preset: "myshop" }))], vi.fn(), new Set(), presets);
+    const records = [processed(27, { preset: "zalando", cutout: true }), record({ id: 28, preset: "myshop" }), processed(29, { preset: "zalando", cutout: true, upscale: true }), processed(30, { upscale: true })];
+    renderTable(records.map((data) => row(data)), vi.fn(), new Set(), presets);
     const zalando = within(rowOf(27)).getByText(/^Preset:/);
     expect(zalando).toHaveTextContent("Preset: Zalando + cut-out");
     expect(zalando).toHaveAttribute("title", "every view 25:36 (width:height), padded with white if need be; at least 762 x 1100");
     // A preset the list does not name (yet) is shown by its name.
     expect(within(rowOf(28)).getByText(/^Preset:/)).toHaveTextContent(/^Preset: myshop$/);
+    expect(within(rowOf(29)).getByText(/^Preset:/)).toHaveTextContent(/^Preset: Zalando \+ cut-out \+ enlarged$/);
+    expect(within(rowOf(30)).getByText(/^Preset:/)).toHaveTextContent(/^Preset: default \+ enlarged$/);
   });
 
   it("marks the thumbnail of a view that misses the preset's rules, with the notes in words, and an upscaled view", () => {

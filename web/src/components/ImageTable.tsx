@@ -8,7 +8,7 @@ import {
 } from "@tanstack/react-table";
 import { useMemo, useState } from "react";
 import { viewsZipUrl } from "../api";
-import { findPreset, presetTitle, type ServerPresets } from "../presets";
+import { findPreset, madeWithExtras, presetTitle, type ServerPresets } from "../presets";
 import { canReprocess, type ImageRow } from "../useCatalogue";
 import type { Reach, Shot, Status } from "../types";
 import { CUTOUT, isDisplayable, VIEWS } from "../views";
@@ -60,7 +60,7 @@ function PresetNote({ row, presets }: { row: ImageRow; presets: ServerPresets })
   return (
     <p className="note preset" title={rules}>
       Preset: <span className="preset-name">{presetTitle(presets, row.preset)}</span>
-      {row.cutout && " + cut-out"}
+      {madeWithExtras(row)}
     </p>
   );
 }
@@ -110,7 +110,7 @@ function ViewCell({ row, label, onOpen }: { row: ImageRow; label: (typeof VIEWS)
             </span>
           )}
           {shot.upscaled && (
-            <span className="badge badge-warn" title="Written larger than the photo's own pixels, as the preset asks">
+            <span className="badge badge-warn" title="Written larger than the photo's own pixels, to reach the preset's minimum size">
               upscaled
             </span>
           )}

@@ -50,7 +50,7 @@ function Caption({ record, picture, presets }: { record: ImageRecord; picture: P
       (shot.label === CUTOUT
         ? "Padded: the frame goes past the photo's edge; that part is transparent."
         : "Padded: white fills the part past the photo's edge."),
-    shot.upscaled && "Upscaled: written larger than the photo's own pixels, as the preset asks.",
+    shot.upscaled && "Upscaled: written larger than the photo's own pixels, to reach the preset's minimum size.",
     shot.lowResolution && "Low resolution: the cut is smaller than a catalogue view should be.",
   ].filter((fact): fact is string => Boolean(fact));
   return (

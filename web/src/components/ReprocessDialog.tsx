@@ -1,23 +1,49 @@
-import { useEffect, useId, useRef, useState } from "react";
-import { findPreset, presetTitle, type ReprocessOptions, type ServerPresets } from "../presets";
+import { useEffect, useId, useRef, useState, type ReactNode } from "react";
+import { findPreset, madeWithExtras, presetTitle, type ReprocessOptions, type ServerPresets } from "../presets";
 import type { ImageRecord } from "../types";
 import { ConfirmDialog } from "./ConfirmDialog";
-import { PresetRules } from "./OutputOptionsPanel";
+import { ENLARGE_LABEL, EnlargeHint, PresetRules } from "./OutputOptionsPanel";
 
 /** The preset choice that keeps each image's own (offered when the images have different ones): no `preset` sent. */
 const EACH_OWN = "";
 
 const distinct = <T,>(values: T[]) => [...new Set(values)];
 
-/** What the images have now, in words: "Zalando + cut-out". */
-function madeWith(presets: ServerPresets, image: ImageRecord): string {
-  return `${presetTitle(presets, image.preset)}${image.cutout ? " + cut-out" : ""}`;
+/** What the images have now, in words: "Zalando + cut-out + enlarged". */
+const madeWith = (presets: ServerPresets, image: ImageRecord) => `${presetTitle(presets, image.preset)}${madeWithExtras(image)}`;
+
+/** The one value the images share, or null when they differ (each then keeps its own). */
+const shared = <T,>(values: T[]): T | null => (distinct(values).length === 1 ? values[0] : null);
+
+/** A yes-or-no the images may differ on: null shows the box mixed, sending nothing, until it is clicked. */
+function MixedCheckbox({
+  value,
+  onChange,
+  describedBy,
+  children,
+}: {
+  value: boolean | null;
+  onChange: (value: boolean) => void;
+  describedBy?: string;
+  children: ReactNode;
+}) {
+  const box = useRef<HTMLInputElement>(null);
+  useEffect(() => {
+    if (box.current) box.current.indeterminate = value === null;
+  }, [value]);
+  return (
+    <label className="checkbox">
+      <input ref={box} type="checkbox" checked={value ?? false} aria-describedby={describedBy} onChange={(event) => onChange(event.target.checked)} />{" "}
+      {children}
+    </label>
+  );
 }
 
 /**
- * Asks how to process images again: which preset (the server's list, starting on the images' own) and whether to add
- * the cut-out (starting on theirs). Images with different presets or cut-out choices start on "each its own", which
- * sends nothing for it. `leftOut` selected images are pending, so not asked about.
+ * Asks how to process images again: which preset (the server's list, starting on the images' own), whether to add
+ * the cut-out and whether to enlarge small views (starting on theirs). Images with different presets, cut-out or
+ * enlarging choices start on "each its own", which sends nothing for it. `leftOut` selected images are pending, so
+ * not asked about.
  */
 export function ReprocessDialog({
   images,
@@ -34,14 +60,10 @@ export function ReprocessDialog({
 }) {
   const id = useId();
   const own = distinct(images.map((image) => image.preset));
-  const ownCutouts = distinct(images.map((image) => image.cutout));
   const [preset, setPreset] = useState(own.length === 1 ? own[0] : EACH_OWN);
   // null: the images differ and each keeps its own (the box shows as mixed until it is clicked).
-  const [cutout, setCutout] = useState<boolean | null>(ownCutouts.length === 1 ? ownCutouts[0] : null);
-  const cutoutBox = useRef<HTMLInputElement>(null);
-  useEffect(() => {
-    if (cutoutBox.current) cutoutBox.current.indeterminate = cutout === null;
-  }, [cutout]);
+  const [cutout, setCutout] = useState(() => shared(images.map((image) => image.cutout)));
+  const [upscale, setUpscale] = useState(() => shared(images.map((image) => image.upscale)));
 
   // The server's presets, and the images' own even before the list has come (or if the server no longer lists one).
   const listed = presets.list?.items.map((item) => item.name) ?? [];
@@ -65,7 +87,9 @@ export function ReprocessDialog({
         </>
       }
       confirm="Re-process"
-      onConfirm={() => onConfirm({ ...(preset !== EACH_OWN && { preset }), ...(cutout !== null && { cutout }) })}
+      onConfirm={() =>
+        onConfirm({ ...(preset !== EACH_OWN && { preset }), ...(cutout !== null && { cutout }), ...(upscale !== null && { upscale }) })
+      }
       onCancel={onCancel}
     >
       <label htmlFor={`${id}-preset`}>Preset</label>
@@ -90,19 +114,21 @@ export function ReprocessDialog({
                 : "Reading the server's presets…"}
         </p>
       )}
-      <label className="checkbox">
-        <input
-          ref={cutoutBox}
-          type="checkbox"
-          checked={cutout ?? false}
-          aria-describedby={cutout === null ? `${id}-cutout` : undefined}
-          onChange={(event) => setCutout(event.target.checked)}
-        />{" "}
+      <MixedCheckbox value={cutout} onChange={setCutout} describedBy={cutout === null ? `${id}-cutout` : undefined}>
         Also a cut-out (the person on transparency, PNG)
-      </label>
+      </MixedCheckbox>
       {cutout === null && (
         <p className="hint" id={`${id}-cutout`}>
           Some of them have one: left as it is, each keeps its own.
+        </p>
+      )}
+      <MixedCheckbox value={upscale} onChange={setUpscale} describedBy={`${id}-enlarge${upscale === null ? ` ${id}-enlarge-mixed` : ""}`}>
+        {ENLARGE_LABEL}
+      </MixedCheckbox>
+      <EnlargeHint preset={chosen} id={`${id}-enlarge`} />
+      {upscale === null && (
+        <p className="hint" id={`${id}-enlarge-mixed`}>
+          Some of them are enlarged: left as it is, each keeps its own.
         </p>
       )}
     </ConfirmDialog>

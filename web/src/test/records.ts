@@ -18,6 +18,7 @@ export function record(overrides: Partial<ImageRecord> & { id: number }): ImageR
     ambiguous: false,
     preset: "default",
     cutout: false,
+    upscale: false,
     error: null,
     createdAt: "2026-11-28T16:00:00Z",
     updatedAt: "2026-11-28T16:00:00Z",
