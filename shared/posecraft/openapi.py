@@ -404,6 +404,13 @@ def openapi_spec(settings: Settings) -> dict:
                         "title": {"type": "string", "description": "The name to show, e.g. Zalando."},
                         "rules": {"type": "array", "items": {"type": "string"},
                                   "description": "What the preset asks of every view, in words."},
+                        "minSize": {"type": "array", "items": {"type": "integer"}, "nullable": True,
+                                    "description": "The smallest width and height it accepts; null: none."},
+                        "minLongSide": {"type": "integer", "nullable": True,
+                                        "description": "The shortest longest side it accepts; null: none."},
+                        "upscale": {"type": "boolean",
+                                    "description": "It enlarges views below its minimum itself (a submission's "
+                                                   "`upscale` asks the same of any preset)."},
                     },
                 },
                 "Shot": {

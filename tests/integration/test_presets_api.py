@@ -130,6 +130,10 @@ def test_the_page_reads_the_servers_presets_the_teams_own_included_in_the_words_
     assert lookbook["title"] == "Lookbook"
     assert "every view 4:5 (width:height), padded with white if need be" in lookbook["rules"]
     assert "at least 800 x 1000" in lookbook["rules"]
+    # What the page decides its enlarge hint by, as data rather than words.
+    assert {item["name"]: (item["minSize"], item["minLongSide"], item["upscale"]) for item in presets["items"]} == {
+        "default": (None, None, False), "amazon": (None, 1000, False), "zalando": ([762, 1100], None, False),
+        "shopify": (None, None, False), "lookbook": ([800, 1000], None, False)}
     assert {item["name"]: item["rules"] for item in presets["items"]} == cli_listing(
         monkeypatch, capsys, system.settings.presets_file)
 

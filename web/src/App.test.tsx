@@ -548,11 +548,11 @@ describe("the lightbox", () => {
 const PRESETS = {
   default: "default",
   items: [
-    { name: "default", title: "Default", rules: ["the views as configured (VIEW_ASPECTS, VIEW_FORMAT)"] },
-    { name: "amazon", title: "Amazon", rules: ["at least 1000 px on the longest side", "JPEG files", "smaller views flagged"] },
-    { name: "zalando", title: "Zalando", rules: ["every view 25:36 (width:height), padded with white if need be", "at least 762 x 1100", "smaller views flagged"] },
-    { name: "shopify", title: "Shopify", rules: ["every view 1:1 (width:height), padded with white if need be"] },
-    { name: "lookbook", title: "Lookbook", rules: ["every view 4:5 (width:height), padded with white if need be", "at least 800 x 1000"] },
+    { name: "default", title: "Default", rules: ["the views as configured (VIEW_ASPECTS, VIEW_FORMAT)"], minSize: null, minLongSide: null, upscale: false },
+    { name: "amazon", title: "Amazon", rules: ["at least 1000 px on the longest side", "JPEG files", "smaller views flagged"], minSize: null, minLongSide: 1000, upscale: false },
+    { name: "zalando", title: "Zalando", rules: ["every view 25:36 (width:height), padded with white if need be", "at least 762 x 1100", "smaller views flagged"], minSize: [762, 1100], minLongSide: null, upscale: false },
+    { name: "shopify", title: "Shopify", rules: ["every view 1:1 (width:height), padded with white if need be"], minSize: null, minLongSide: null, upscale: false },
+    { name: "lookbook", title: "Lookbook", rules: ["every view 4:5 (width:height), padded with white if need be", "at least 800 x 1000"], minSize: [800, 1000], minLongSide: null, upscale: false },
   ],
 };
 

@@ -41,12 +41,10 @@ export const presetTitle = (presets: ServerPresets, name: string) => findPreset(
 export const madeWithExtras = ({ cutout, upscale }: Pick<ImageRecord, "cutout" | "upscale">) =>
   `${cutout ? " + cut-out" : ""}${upscale ? " + enlarged" : ""}`;
 
-/** What a preset does with a view below its minimum size: flags it, enlarges it itself, or it has no minimum. Read
- * from its rules, which end with these words when it has a minimum (Preset.rules() on the server). */
+/** What a preset does with a view below its minimum size: flags it, enlarges it itself, or it has no minimum. */
 export type SmallViews = "flagged" | "enlarged" | "no minimum";
 
 export function smallViews(preset: Preset): SmallViews {
-  if (preset.rules.includes("smaller views flagged")) return "flagged";
-  if (preset.rules.includes("smaller views enlarged (marked upscaled)")) return "enlarged";
-  return "no minimum";
+  if (!preset.minSize && !preset.minLongSide) return "no minimum";
+  return preset.upscale ? "enlarged" : "flagged";
 }

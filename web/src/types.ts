@@ -85,6 +85,11 @@ export interface Preset {
   name: string;
   title: string;
   rules: string[];
+  /** The smallest width and height it accepts, and the shortest longest side; null: no such minimum. */
+  minSize: [number, number] | null;
+  minLongSide: number | null;
+  /** It enlarges views below its minimum itself. */
+  upscale: boolean;
 }
 
 /** GET /api/presets: every preset the server knows (a team's own too) and the one it uses when none is named. */

@@ -66,8 +66,11 @@ class Preset:
         return rules or ["the views as configured (VIEW_ASPECTS, VIEW_FORMAT)"]
 
     def to_json(self) -> dict[str, object]:
-        """The preset as GET /api/presets lists it: name, title and rules (the words `posecraft presets` prints)."""
-        return {"name": self.name, "title": self.title, "rules": self.rules()}
+        """The preset as GET /api/presets lists it: name, title, rules (the words `posecraft presets` prints) and
+        what a page decides by: its minimum size, if any, and whether it enlarges smaller views itself."""
+        return {"name": self.name, "title": self.title, "rules": self.rules(),
+                "minSize": list(self.min_size) if self.min_size else None, "minLongSide": self.min_long_side,
+                "upscale": self.upscale}
 
 
 BUILT_IN: tuple[Preset, ...] = (

@@ -185,7 +185,7 @@ describe("ImageTable", () => {
 
   it("names each row's preset, by its title once the server has listed it, and whether a cut-out is made and small views enlarged", () => {
     const presets: ServerPresets = {
-      list: { default: "default", items: [{ name: "zalando", title: "Zalando", rules: ["every view 25:36 (width:height), padded with white if need be", "at least 762 x 1100"] }] },
+      list: { default: "default", items: [{ name: "zalando", title: "Zalando", rules: ["every view 25:36 (width:height), padded with white if need be", "at least 762 x 1100"], minSize: [762, 1100], minLongSide: null, upscale: false }] },
       problem: null,
     };
     const records = [processed(27, { preset: "zalando", cutout: true }), record({ id: 28, preset: "myshop" }), processed(29, { preset: "zalando", cutout: true, upscale: true }), processed(30, { upscale: true })];

@@ -12,10 +12,10 @@ const SERVER: ServerPresets = {
   list: {
     default: "zalando",
     items: [
-      { name: "default", title: "Default", rules: ["the views as configured (VIEW_ASPECTS, VIEW_FORMAT)"] },
-      { name: "zalando", title: "Zalando", rules: ["every view 25:36 (width:height), padded with white if need be", "at least 762 x 1100", "JPEG files", "smaller views flagged"] },
-      { name: "amazon", title: "Amazon", rules: ["at least 1000 px on the longest side", "JPEG files", "smaller views flagged"] },
-      { name: "lookbook", title: "Lookbook", rules: ["at least 800 x 1000", "smaller views enlarged (marked upscaled)"] },
+      { name: "default", title: "Default", rules: ["the views as configured (VIEW_ASPECTS, VIEW_FORMAT)"], minSize: null, minLongSide: null, upscale: false },
+      { name: "zalando", title: "Zalando", rules: ["every view 25:36 (width:height), padded with white if need be", "at least 762 x 1100", "JPEG files", "smaller views flagged"], minSize: [762, 1100], minLongSide: null, upscale: false },
+      { name: "amazon", title: "Amazon", rules: ["at least 1000 px on the longest side", "JPEG files", "smaller views flagged"], minSize: null, minLongSide: 1000, upscale: false },
+      { name: "lookbook", title: "Lookbook", rules: ["at least 800 x 1000", "smaller views enlarged (marked upscaled)"], minSize: [800, 1000], minLongSide: null, upscale: true },
     ],
   },
 };

@@ -14,9 +14,9 @@ const SERVER: ServerPresets = {
   list: {
     default: "default",
     items: [
-      { name: "default", title: "Default", rules: ["the views as configured (VIEW_ASPECTS, VIEW_FORMAT)"] },
-      { name: "zalando", title: "Zalando", rules: ["every view 25:36 (width:height), padded with white if need be", "at least 762 x 1100", "smaller views flagged"] },
-      { name: "shopify", title: "Shopify", rules: ["every view 1:1 (width:height), padded with white if need be"] },
+      { name: "default", title: "Default", rules: ["the views as configured (VIEW_ASPECTS, VIEW_FORMAT)"], minSize: null, minLongSide: null, upscale: false },
+      { name: "zalando", title: "Zalando", rules: ["every view 25:36 (width:height), padded with white if need be", "at least 762 x 1100", "smaller views flagged"], minSize: [762, 1100], minLongSide: null, upscale: false },
+      { name: "shopify", title: "Shopify", rules: ["every view 1:1 (width:height), padded with white if need be"], minSize: null, minLongSide: null, upscale: false },
     ],
   },
 };
