@@ -103,7 +103,7 @@ def test_re_process_from_the_page_shows_pending_then_processed(page):
     wait_until_done(row)
     before = page.request.get(f"/api/image-status/{image_id}").json()["updatedAt"]
 
-    row.get_by_role("button", name="Process again.jpg again").click()
+    row.get_by_role("button", name="Re-process again.jpg…").click()
     dialog = page.get_by_role("dialog", name="Re-process again.jpg?")
     with page.expect_response(lambda answer: answer.url.endswith(f"/api/images/{image_id}/reprocess")) as asked:
         dialog.get_by_role("button", name="Re-process").click()

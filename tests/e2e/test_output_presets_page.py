@@ -137,7 +137,7 @@ def test_a_photo_below_zalandos_minimum_sent_to_be_enlarged_gets_upscaled_views_
     screenshot("laptop")
 
     # Its Re-process dialog starts on the record's own choice: enlarged.
-    row.get_by_role("button", name="Process enlarged.jpg again").click()
+    row.get_by_role("button", name="Re-process enlarged.jpg…").click()
     dialog = page.get_by_role("dialog", name="Re-process enlarged.jpg?")
     expect(dialog).to_contain_text("made with Zalando + enlarged")
     expect(dialog.get_by_label("Enlarge small views to the preset's minimum (marked upscaled)")).to_be_checked()
@@ -174,7 +174,7 @@ def test_re_processing_a_processed_image_with_shopify_and_a_cutout_makes_its_vie
     expect(row.locator(".cell-id .preset")).to_have_text("Preset: Default")
 
     # From the keyboard: Enter on the row's button opens the dialog on the image's own preset and cut-out choice.
-    button = row.get_by_role("button", name="Process reshoot.jpg again")
+    button = row.get_by_role("button", name="Re-process reshoot.jpg…")
     button.focus()
     page.keyboard.press("Enter")
     dialog = page.get_by_role("dialog", name="Re-process reshoot.jpg?")
@@ -244,7 +244,7 @@ def test_a_re_processed_rows_thumbnails_show_the_new_views_without_a_reload(page
     wait_until_done(row)
     wait_until_images_show(page, row)
 
-    row.get_by_role("button", name="Process stale.jpg again").click()
+    row.get_by_role("button", name="Re-process stale.jpg…").click()
     dialog = page.get_by_role("dialog", name="Re-process stale.jpg?")
     dialog.get_by_label("Preset", exact=True).select_option("shopify")
     dialog.get_by_role("button", name="Re-process").click()

@@ -375,7 +375,7 @@ describe("a row's actions", () => {
     render(<App />);
     const row = (await screen.findByText("#5")).closest("tr")!;
     await within(row).findByText("Zalando");
-    await userEvent.click(within(row).getByRole("button", { name: "Process look.jpg again" }));
+    await userEvent.click(within(row).getByRole("button", { name: "Re-process look.jpg…" }));
     const dialog = screen.getByRole("dialog", { name: "Re-process look.jpg?" });
     expect(dialog).toHaveAccessibleDescription("Its views are made again and replace the ones it has now (made with Zalando + cut-out).");
     // It starts on the image's own preset and cut-out; Cancel sends nothing.
@@ -383,7 +383,7 @@ describe("a row's actions", () => {
     expect(within(dialog).getByLabelText(/Also a cut-out/)).toBeChecked();
     await userEvent.click(within(dialog).getByRole("button", { name: "Cancel" }));
     expect(calls(fetchMock, "/api/images/5/reprocess")).toHaveLength(0);
-    await userEvent.click(within(row).getByRole("button", { name: "Process look.jpg again" }));
+    await userEvent.click(within(row).getByRole("button", { name: "Re-process look.jpg…" }));
     const asking = screen.getByRole("dialog");
     await userEvent.selectOptions(within(asking).getByLabelText("Preset"), "Shopify");
     expect(within(asking).getByLabelText("Preset")).toHaveAccessibleDescription("every view 1:1 (width:height), padded with white if need be");
@@ -395,10 +395,10 @@ describe("a row's actions", () => {
     expect([sent?.method, new Headers(sent?.headers).get("Content-Type"), JSON.parse(String(sent?.body))]).toEqual(["POST", "application/json", { preset: "shopify", cutout: false, upscale: false }]);
     expect(within(row).getByText(/^Preset:/)).toHaveTextContent(/^Preset: Shopify$/);
     expect(screen.getByRole("status")).toHaveTextContent("look.jpg is queued to be processed again");
-    expect(within(row).getByRole("button", { name: "Process look.jpg again" })).toBeDisabled();
+    expect(within(row).getByRole("button", { name: "Re-process look.jpg…" })).toBeDisabled();
     stream().emit(processed(5, { name: "look.jpg", preset: "shopify" }));
     await within(row).findByText("Processed");
-    await userEvent.click(within(row).getByRole("button", { name: "Process look.jpg again" }));
+    await userEvent.click(within(row).getByRole("button", { name: "Re-process look.jpg…" }));
     // From the keyboard: the focus starts on the preset (now the image's own), Tab goes on to the cut-out, the enlarge
     // box, Cancel and Re-process, then back round to the preset; Enter on Re-process sends what the dialog shows.
     const again = within(screen.getByRole("dialog"));

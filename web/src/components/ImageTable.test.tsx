@@ -145,15 +145,15 @@ describe("ImageTable", () => {
     renderTable([row(processed(4, { name: "done.jpg" })), row(record({ id: 5, name: "waiting.jpg" }))]);
     expect(within(rowOf(4)).getByRole("link", { name: "Download the views of done.jpg as ZIP" })).toHaveAttribute("href", "/api/images/4/views.zip");
     expect(within(rowOf(5)).queryByRole("link", { name: /ZIP/ })).toBeNull();
-    expect(within(rowOf(4)).getByRole("button", { name: "Process done.jpg again" })).toBeEnabled();
-    expect(within(rowOf(5)).getByRole("button", { name: "Process waiting.jpg again" })).toBeDisabled();
+    expect(within(rowOf(4)).getByRole("button", { name: "Re-process done.jpg…" })).toBeEnabled();
+    expect(within(rowOf(5)).getByRole("button", { name: "Re-process waiting.jpg…" })).toBeDisabled();
   });
 
   it("hands each row's button its row, and each select box its id", async () => {
     const image = row(processed(6, { name: "look.jpg" }));
     const actions = renderWithActions([image, row(processed(7))], new Set([7]));
     await userEvent.click(within(rowOf(6)).getByRole("button", { name: "Delete look.jpg" }));
-    await userEvent.click(within(rowOf(6)).getByRole("button", { name: "Process look.jpg again" }));
+    await userEvent.click(within(rowOf(6)).getByRole("button", { name: "Re-process look.jpg…" }));
     await userEvent.click(within(rowOf(6)).getByRole("checkbox", { name: "Select look.jpg" }));
     expect(actions.onDelete).toHaveBeenCalledWith(image);
     expect(actions.onReprocess).toHaveBeenCalledWith(image);

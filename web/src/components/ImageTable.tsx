@@ -158,7 +158,7 @@ function ActionsCell({ row, actions }: { row: ImageRow; actions: RowActions }) {
         className="button button-small"
         disabled={!canReprocess(row)}
         onClick={() => actions.onReprocess(row)}
-        aria-label={`Process ${label} again`}
+        aria-label={`Re-process ${label}…`}
         aria-haspopup="dialog"
       >
         Re-process…
