@@ -71,10 +71,12 @@ def declaring(data: bytes, width: int, height: int) -> bytes:
     return data[: pos + 5] + struct.pack(">HH", height, width) + data[pos + 9:]
 
 
-def test_a_jpeg_declaring_7000_by_7000_with_data_for_1_4_megapixels_is_refused_as_truncated(system, repository):
+@pytest.mark.parametrize("progressive", [False, True], ids=["baseline", "progressive"])
+def test_a_jpeg_declaring_7000_by_7000_with_data_for_1_4_megapixels_is_refused_as_truncated(
+        system, repository, progressive):
     photo = Image.open(PHOTOS / "bus.jpg").convert("RGB").resize((1400, 1000))
     out = io.BytesIO()
-    photo.save(out, "JPEG", quality=90)
+    photo.save(out, "JPEG", quality=90, progressive=progressive)
     before = repository.count()
 
     # Before: 202, and a job to cut views from 49 MP that libjpeg had filled with grey.

@@ -250,6 +250,17 @@ def test_upload_check_refuses_a_jpeg_declaring_more_pixels_than_its_data_holds(p
             verify_image(declaring(data, width, height), max_pixels=LIMIT)
 
 
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_upload_check_refuses_a_progressive_jpeg_declaring_more_pixels_than_its_data_holds(mode):
+    # A progressive JPEG needs its end marker, so it cannot be cut there; its missing blocks decode to exact grey.
+    photo = Image.fromarray(np.random.default_rng(5).integers(0, 255, (1000, 1400, 3), dtype=np.uint8))
+    data = encoded(photo.convert(mode), "JPEG", quality=90, progressive=True)
+    assert verify_image(data, max_pixels=LIMIT).width == 1400
+    for width, height in ((7000, 7000), (1400, 1200)):  # 49 MP, and a sixth more rows than the data holds
+        with pytest.raises(InvalidImage, match="the image is truncated: its bottom rows hold no data"):
+            verify_image(declaring(data, width, height), max_pixels=LIMIT)
+
+
 @pytest.mark.parametrize("params", [{}, {"progressive": True}], ids=["baseline", "progressive"])
 def test_upload_check_takes_a_jpeg_with_bytes_after_its_end(params):
     data = encoded(halves((320, 240), RED, BLUE), "JPEG", **params) + b"<html><script>alert(1)</script></html>"

@@ -9,7 +9,7 @@ checked on the header, before any pixel is decoded (a 64k x 64k PNG of a few KB 
 
 `verify_image`, the check of an upload at submit time, holds little more than the file in memory whatever size the
 header declares (a 49 MP PNG of zeros, 140 KB, took a decode of 190 MB; a 49 MP WebP of 2 KB, 750 MB): a JPEG
-is decoded at 1/8 scale, a PNG's image data is inflated a megabyte at a time and counted, GIF and BMP are decoded
+is decoded at 1/8 scale (and refused when its data ends before the rows its header declares), a PNG's image data is inflated a megabyte at a time and counted, GIF and BMP are decoded
 (one byte a pixel, or the file holds the pixels), a TIFF's strips must lie within the file, and a WebP's chunks
 must all be there (libwebp checks them as Pillow opens it). Damaged pixel data in a complete WebP or TIFF is found
 by the worker's decode instead.
@@ -115,11 +115,34 @@ _TRUNCATED = "the image is truncated: the file ends before its pixel data does; 
 def _verify_jpeg(data: bytes, max_pixels: int) -> None:
     """Decode all the data at 1/8 scale. A scan whose data stops before the image is complete, followed by the
     end marker, is filled with grey by libjpeg without a word; so a single-scan JPEG is decoded with its end marker
-    replaced by a few zero bytes: then libjpeg asks for more data where the scan falls short, and Pillow says so."""
+    replaced by a few zero bytes: then libjpeg asks for more data where the scan falls short, and Pillow says so.
+    A progressive JPEG needs its end marker (libjpeg reads every scan before decoding): there the grey is looked
+    for instead, as the missing blocks decode to it exactly."""
     end = _jpeg_single_scan_end(data)
     with _open(data if end is None else data[:end] + bytes(64), max_pixels) as im:
         im.draft("RGB", (1, 1))
         _load(im)
+        if end is None and _grey_to_the_bottom(im):
+            raise InvalidImage("the image is truncated: its bottom rows hold no data (blank grey, as a JPEG whose "
+                               "data ends early decodes); upload the complete file")
+
+
+# Blocks a scan has no data for decode to mid-grey, exactly: 128 in every channel (DC 0, no AC).
+_MISSING_BLOCK_VALUE = 128
+# How much of a progressive JPEG must be that grey, down to its last row, to be taken for truncated (a real
+# photo's bottom eighth is never one exact value; a scan cut short leaves far more: 97 % of a 7000 x 7000 header
+# over 1400 x 1000 of data).
+_TRUNCATED_SHARE = 1 / 8
+
+
+def _grey_to_the_bottom(im: Image.Image) -> bool:
+    """Whether the bottom _TRUNCATED_SHARE of the decoded image (at least one row) is all exactly mid-grey."""
+    if im.mode not in ("L", "RGB"):
+        return False
+    rows = max(1, round(im.height * _TRUNCATED_SHARE))
+    extrema = im.crop((0, im.height - rows, im.width, im.height)).getextrema()
+    bands = [extrema] if im.mode == "L" else extrema
+    return all(band == (_MISSING_BLOCK_VALUE, _MISSING_BLOCK_VALUE) for band in bands)
 
 
 # A marker in entropy-coded data: 0xFF followed by neither a stuffed 0x00, a restart marker nor another 0xFF.
