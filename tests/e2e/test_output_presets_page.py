@@ -26,6 +26,16 @@ from test_web_page import (
 CHECKERBOARD_GREY = (207, 211, 219)  # styles.css .checkerboard: #cfd3db squares between white ones
 
 
+def upload(page, name: str, photo: str):
+    """A copy of one of tests/photos sent with the page's upload button, under `name`: its id and its row."""
+    with page.expect_response("**/api/process") as answer:
+        page.get_by_label("Choose photos…").set_input_files(
+            {"name": name, "mimeType": "image/jpeg", "buffer": fresh_photo(photo)})
+    assert answer.value.status == 202, answer.value.text()
+    image_id = answer.value.json()["id"]
+    return image_id, row_of(page, image_id)
+
+
 def test_a_team_preset_with_a_cutout_from_the_picker_to_the_rows_lightbox(page, screenshot):
     page.goto("/")
     presets = page.request.get("/api/presets").json()
@@ -37,12 +47,7 @@ def test_a_team_preset_with_a_cutout_from_the_picker_to_the_rows_lightbox(page, 
     expect(page.locator(".output-options .rules")).to_contain_text("every view 4:5 (width:height)")
     page.get_by_label("Also a cut-out").check()
 
-    with page.expect_response("**/api/process") as answer:
-        page.get_by_label("Choose photos…").set_input_files(
-            {"name": "team-look.jpg", "mimeType": "image/jpeg", "buffer": fresh_photo("grace_hopper.jpg")})
-    assert answer.value.status == 202, answer.value.text()
-    image_id = answer.value.json()["id"]
-    row = row_of(page, image_id)
+    image_id, row = upload(page, "team-look.jpg", "grace_hopper.jpg")
     expect(row.locator(".cell-id .preset")).to_have_text("Preset: Lookbook + cut-out")
     wait_until_done(row)
     status = record(page, image_id)
@@ -113,12 +118,8 @@ def test_a_photo_below_zalandos_minimum_sent_to_be_enlarged_gets_upscaled_views_
     screenshot("panel-phone")
     page.set_viewport_size(LAPTOP)
 
-    with page.expect_response("**/api/process") as answer:
-        page.get_by_label("Choose photos…").set_input_files(  # bus.jpg is 810 x 1080: below Zalando's 762 x 1100
-            {"name": "enlarged.jpg", "mimeType": "image/jpeg", "buffer": fresh_photo("bus.jpg")})
-    assert answer.value.status == 202, answer.value.text()
-    image_id = answer.value.json()["id"]
-    row = row_of(page, image_id)
+    # bus.jpg is 810 x 1080: below Zalando's 762 x 1100
+    image_id, row = upload(page, "enlarged.jpg", "bus.jpg")
     expect(row.locator(".cell-id .preset")).to_have_text("Preset: Zalando + enlarged")
     wait_until_done(row)
     status = record(page, image_id)
@@ -161,11 +162,7 @@ def shown_sizes(row) -> dict[str, list[int]]:
 def test_re_processing_a_processed_image_with_shopify_and_a_cutout_makes_its_views_square(page, screenshot):
     page.goto("/")
     expect(page.locator(".live")).to_have_text("Live")
-    with page.expect_response("**/api/process") as answer:
-        page.get_by_label("Choose photos…").set_input_files(
-            {"name": "reshoot.jpg", "mimeType": "image/jpeg", "buffer": fresh_photo("bus.jpg")})
-    image_id = answer.value.json()["id"]
-    row = row_of(page, image_id)
+    image_id, row = upload(page, "reshoot.jpg", "bus.jpg")
     wait_until_done(row)
     first = record(page, image_id)
     assert (first["status"], first["preset"], first["cutout"]) == ("processed", "default", False), first
@@ -236,11 +233,7 @@ def test_re_processing_a_processed_image_with_shopify_and_a_cutout_makes_its_vie
 def test_a_re_processed_rows_thumbnails_show_the_new_views_without_a_reload(page):
     page.goto("/")
     expect(page.locator(".live")).to_have_text("Live")
-    with page.expect_response("**/api/process") as answer:
-        page.get_by_label("Choose photos…").set_input_files(
-            {"name": "stale.jpg", "mimeType": "image/jpeg", "buffer": fresh_photo("bus.jpg")})
-    image_id = answer.value.json()["id"]
-    row = row_of(page, image_id)
+    image_id, row = upload(page, "stale.jpg", "bus.jpg")
     wait_until_done(row)
     wait_until_images_show(page, row)
 
