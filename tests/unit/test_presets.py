@@ -78,6 +78,15 @@ def test_views_are_never_enlarged_unless_the_preset_says_upscale(tmp_path):
     assert width >= 762 and height >= 1100 and width * 864 == height * 600  # the same 25:36, enlarged
 
 
+def test_enlarging_gives_the_smallest_size_of_the_views_ratio_that_reaches_the_minimum():
+    # Amazon's 1000 px longest side, asked by the submission: exactly 1000, not 1001 (1000 / 102 * 102 > 1000).
+    assert output_size(PRESETS["amazon"], (102, 102), upscale=True) == (1000, 1000)
+    assert output_size(PRESETS["amazon"], (144, 108), upscale=True) == (1000, 750)
+    assert output_size(PRESETS["zalando"], (125, 180), upscale=True) == (775, 1116)  # 25:36 reaching 762 x 1100
+    assert output_size(PRESETS["amazon"], (1200, 1600), upscale=True) == (1200, 1600)  # already there: as cut
+    assert output_size(PRESETS["shopify"], (300, 300), upscale=True) == (300, 300)  # no minimum: as cut
+
+
 def test_zalando_flags_a_view_below_its_minimum_in_words():
     assert flags(PRESETS["zalando"], (600, 864), (768, 1024)) == (
         "below Zalando's minimum 762 x 1100: the view is 600 x 864 (the photo is 768 x 1024)",

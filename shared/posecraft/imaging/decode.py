@@ -9,9 +9,10 @@ checked on the header, before any pixel is decoded (a 64k x 64k PNG of a few KB 
 
 `verify_image`, the check of an upload at submit time, holds little more than the file in memory whatever size the
 header declares (a 49 MP PNG of zeros, 140 KB, took a decode of 190 MB; a 49 MP WebP of 2 KB, 750 MB): a JPEG
-is decoded at 1/8 scale (and refused when its data ends before the rows its header declares), a PNG's image data is inflated a megabyte at a time and counted, GIF and BMP are decoded
-(one byte a pixel, or the file holds the pixels), a TIFF's strips must lie within the file, and a WebP's chunks
-must all be there (libwebp checks them as Pillow opens it). Damaged pixel data in a complete WebP or TIFF is found
+is decoded at 1/8 scale (and refused when its data ends before the rows its header declares), a PNG's image data
+is inflated a megabyte at a time and counted, GIF and BMP are decoded (one byte a pixel, or the file holds the
+pixels), a TIFF's strips must lie within the file, and a WebP's chunks must all be there (libwebp checks them as
+Pillow opens it). Damaged pixel data in a complete WebP or TIFF is found
 by the worker's decode instead.
 """
 from __future__ import annotations

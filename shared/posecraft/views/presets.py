@@ -109,14 +109,13 @@ def output_size(preset: Preset, size: Size, upscale: bool = False) -> Size:
         scale = min(preset.best_size[0] / width, preset.best_size[1] / height)  # a ratio of huge numbers
         return (max(1, round(width * scale)), max(1, round(height * scale)))
     if preset.upscale or upscale:
-        factor = 1.0
+        # The fewest whole units of the ratio that reach every minimum (integers: 1000 / 102 * 102 is not 1000).
+        units = unit
         if preset.min_size:
-            factor = max(factor, preset.min_size[0] / width, preset.min_size[1] / height)
+            units = max(units, -(-preset.min_size[0] // ratio_w), -(-preset.min_size[1] // ratio_h))
         if preset.min_long_side:
-            factor = max(factor, preset.min_long_side / max(width, height))
-        if factor > 1:
-            units = math.ceil(unit * factor)
-            return (units * ratio_w, units * ratio_h)
+            units = max(units, -(-preset.min_long_side // max(ratio_w, ratio_h)))
+        return (units * ratio_w, units * ratio_h)
     return size
 
 
