@@ -1,5 +1,6 @@
-"""Photo bytes in, garment views out: decode -> pose -> plan views -> person mask -> render. The one function the
-worker and the CLI both call, so a photo gives the same views from either.
+"""Photo bytes in, garment views out: decode -> pose -> plan views -> render (the person cut out with the mask on
+this thread while the views of the photo encode on the pool). The one function the worker and the CLI both call, so
+a photo gives the same views from either.
 """
 from __future__ import annotations
 
