@@ -123,6 +123,8 @@ def test_the_cut_out_views_take_the_pixels_made_while_the_photo_views_encode():
     assert opened(views[0]).info.get("progression") is None  # a baseline JPEG: a master, re-encoded by the channel
     assert close(opened(views[1]).getpixel((200, 150)), RED)
     assert views[2].content_type == "image/png" and opened(views[2]).mode == "RGBA"
+    assert opened(views[2]).info["srgb"] == 0  # tagged sRGB, as the JPEG views are by their profile
+    assert opened(views[2]).tobytes() == Image.new("RGBA", (400, 300), (10, 200, 10, 0)).tobytes()  # lossless
 
 
 def test_a_view_on_white_without_its_pixels_is_refused():

@@ -63,27 +63,34 @@ class CutOut:
         return Image.fromarray(alpha, "L")  # a contiguous array: Pillow maps it, no copy
 
     def on_transparency(self) -> Image.Image:
-        """RGBA: the photo's pixels with the person's alpha (a new image)."""
-        return Image.merge("RGBA", (*self.pixels.split(), self.alpha))
+        """RGBA: the photo's pixels with the person's alpha (a new image). The background tiles are transparent
+        white: a tool that drops the alpha shows white, and the file is a third smaller (7.4 MB for 10.8, 14 MP)."""
+        cut = Image.merge("RGBA", (*self.pixels.split(), self.alpha))
+        for box in self._tile_boxes(self.tiles == 0):
+            cut.paste((*WHITE, 0), box)
+        return cut
 
     def whiten(self) -> Image.Image:
         """The person on pure white (255, 255, 255 wherever alpha is 0), made in `pixels` itself: the last use of
         this cut-out. Runs of background tiles are filled, runs of edge tiles blended through their alpha; person
         tiles are left alone (~5x cheaper than one blend over the box, measured on 12 MP)."""
-        side, (left, top, right, bottom) = self.tile_side, self.inside
         background = 255 - self.edge_alpha
-        for row, start, end in _runs(self.tiles == 0):
-            y0, y1 = top + row * side, min(top + (row + 1) * side, bottom)
-            self.pixels.paste(WHITE, (left + start * side, y0, min(left + end * side, right), y1))
+        for box in self._tile_boxes(self.tiles == 0):
+            self.pixels.paste(WHITE, box)
         first_edge = 0  # edge tiles come in row-major order, as the runs do: a run's tiles are consecutive
-        for row, start, end in _runs(self.tiles == EDGE):
-            run = background[first_edge:first_edge + end - start]
-            first_edge += end - start
-            y0, y1 = top + row * side, min(top + (row + 1) * side, bottom)
-            x0, x1 = left + start * side, min(left + end * side, right)
-            weights = run.transpose(1, 0, 2).reshape(side, -1)[:y1 - y0, :x1 - x0]
+        for x0, y0, x1, y1 in self._tile_boxes(self.tiles == EDGE):
+            count = -(-(x1 - x0) // self.tile_side)
+            run = background[first_edge:first_edge + count]
+            first_edge += count
+            weights = run.transpose(1, 0, 2).reshape(self.tile_side, -1)[:y1 - y0, :x1 - x0]
             self.pixels.paste(WHITE, (x0, y0, x1, y1), Image.fromarray(np.ascontiguousarray(weights), "L"))
         return self.pixels
+
+    def _tile_boxes(self, flags: np.ndarray) -> list[Box]:
+        """The box pixels of each run of flagged tiles along the tile rows, in row-major order."""
+        side, (left, top, right, bottom) = self.tile_side, self.inside
+        return [(left + start * side, top + row * side, min(left + end * side, right), min(top + (row + 1) * side, bottom))
+                for row, start, end in _runs(flags)]
 
     def fill(self) -> float:
         """How much of the box's longer side the person (alpha >= 50 %) spans, 0..1."""

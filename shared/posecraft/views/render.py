@@ -10,12 +10,16 @@ asks, `sizes`) only keeping its ratio, and enlarged only when asked (then marked
 from __future__ import annotations
 
 import os
+import struct
 import tempfile
+import zlib
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
+import fpng
+import numpy as np
 from PIL import Image, ImageCms
 
 from posecraft.config import VIEW_FORMATS
@@ -123,13 +127,25 @@ def encode(pixels: Image.Image, fmt: str, quality: int, progressive: bool = True
             # libjpeg optimises the Huffman tables of a progressive JPEG by itself.
             pixels.save(out, "JPEG", quality=quality, progressive=progressive, icc_profile=SRGB_PROFILE)
         elif fmt == "png":
-            # Level 1: the alpha's flat areas compress well at any level; higher levels cost several times the time.
-            pixels.save(out, "PNG", compress_level=1, icc_profile=SRGB_PROFILE)
+            return _png(pixels)
         else:
             pixels.save(out, "WEBP", quality=quality, icc_profile=SRGB_PROFILE)
         out.flush()
         out.seek(0)
         return out.read()
+
+
+def _png(pixels: Image.Image) -> bytes:
+    """A PNG by fpng: on a 14 MP cut-out 113 ms against Pillow's 741 at zlib level 1 (its fastest), the file 15 %
+    larger (8.5 MB against 7.4; measured), lossless either way. It writes no colour chunk: an sRGB chunk (the
+    standard 1-byte way to say sRGB, rendering intent perceptual) goes in after the header."""
+    data = fpng.from_ndarray(np.asarray(pixels))
+    header_end = len(PNG_SIGNATURE) + 25  # the IHDR chunk: length, type, 13 bytes of data, CRC
+    return data[:header_end] + _SRGB_CHUNK + data[header_end:]
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_SRGB_CHUNK = struct.pack(">I", 1) + b"sRGB\x00" + struct.pack(">I", zlib.crc32(b"sRGB\x00"))
 
 
 def _memory_file():
