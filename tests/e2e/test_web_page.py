@@ -37,7 +37,9 @@ def wait_until_done(row: Locator) -> None:
 
 
 def wait_until_images_show(page: Page, scope: Locator) -> None:
-    """Every <img> in `scope` has loaded real pixels (a broken link has naturalWidth 0)."""
+    """Every <img> in `scope` has loaded real pixels (a broken link has naturalWidth 0). Scrolled to first, as a
+    user would: thumbnails load lazily, and a row far down the catalogue (a duplicate of an old image) has none."""
+    scope.scroll_into_view_if_needed()
     page.wait_for_function(
         "scope => [...scope.querySelectorAll('img')].every(img => img.complete && img.naturalWidth > 0)",
         arg=scope.element_handle(), timeout=15_000)
@@ -187,11 +189,15 @@ def test_reloading_the_page_shows_the_same_rows(page, screenshot, local_origin):
     for image_id in ids:
         wait_until_done(row_of(page, image_id))
     assert what_the_table_shows() == before
-    wait_until_images_show(page, page.locator("table.images"))
+    for image_id in ids:  # thumbnails load lazily: each row's, once scrolled to
+        wait_until_images_show(page, row_of(page, image_id))
+    page.evaluate("window.scrollTo(0, 0)")
     screenshot("laptop")
 
     page.set_viewport_size(PHONE)
-    wait_until_images_show(page, page.locator("table.images"))
+    for image_id in ids:
+        wait_until_images_show(page, row_of(page, image_id))
+    page.evaluate("window.scrollTo(0, 0)")
     assert_fits_the_width(page)
     screenshot("phone")
 
