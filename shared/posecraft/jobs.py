@@ -87,7 +87,9 @@ def process_job(record: Record, settings: Settings, repository: ImageRepository,
 
 def _delete_earlier_runs(record: Record, storage: Storage) -> None:
     """The views of the record's earlier runs, which nothing shows any more. Best effort: the record is already
-    processed, and what is left is deleted with the image."""
+    processed, and what is left is deleted with the image. A first run has none: no S3 listing for it."""
+    if record.run == 0:
+        return
     kept = {shot.key for shot in record.shots}
     try:
         storage.delete(key for key in storage.list_keys(view_folder(record.id, record.view_token)) if key not in kept)

@@ -4,8 +4,8 @@ Keys: `uploads/<sha256>.<ext>` for an uploaded original (the same file is one ob
 `views/<id>-<token>/<run>/<label>.<ext>` for a view, with the record's random view token (`Record.view_token`, 128
 bits): views are public, so their keys must not be guessable. The token is the record's for good; `run` counts its
 re-processings (`Record.run`), so a try run twice overwrites the same keys while each re-processing writes new ones
-(a browser or CDN that showed the last run's views cannot show them again for these). Records keep these keys; the URLs browsers read them at
-are `posecraft.records.MediaLinks`.
+(a browser or CDN that showed the last run's views cannot show them again for these). Records keep these keys; the
+URLs browsers read them at are `posecraft.records.MediaLinks`.
 """
 from __future__ import annotations
 
