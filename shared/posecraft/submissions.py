@@ -164,8 +164,6 @@ class Ingest:
                           duplicate=duplicate)
 
 
-
-
 def judge_image(data: bytes, max_pixels: int) -> str:
     """The format of an upload, judged by decoding it (never by its name or Content-Type).
 
