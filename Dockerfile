@@ -20,7 +20,7 @@ FROM base AS models
 RUN pip install --no-cache-dir '.[node]' && python -m posecraft.pose.models install --dir /models
 
 # An API service under gunicorn: SERVICE names it (ingest or status); every gunicorn setting is in
-# posecraft.gunicorn_config, which also checks the settings before it listens.
+# posecraft.http.gunicorn_config, which also checks the settings before it listens.
 FROM base AS api
 ARG SERVICE
 RUN case "$SERVICE" in ingest|status) ;; *) echo "build with --build-arg SERVICE=ingest or SERVICE=status" >&2; exit 1 ;; esac
@@ -30,7 +30,7 @@ USER nobody
 EXPOSE 8000
 HEALTHCHECK --interval=10s --timeout=3s \
     CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=2)"
-CMD ["gunicorn", "--config", "python:posecraft.gunicorn_config"]
+CMD ["gunicorn", "--config", "python:posecraft.http.gunicorn_config"]
 
 # The pose worker: the `worker` extra (LiteRT runtime, numpy) and the model files.
 FROM base AS worker

@@ -33,8 +33,8 @@ from pymongo import MongoClient
 from posecraft.config import Settings
 from posecraft.devstack import DevStack, Ports, http_status
 from posecraft.records import Record, Shot, Source, Status
-from posecraft.repository import ImageRepository
-from posecraft.storage import Storage
+from posecraft.stores.images import ImageRepository
+from posecraft.stores.storage import Storage
 
 REPO = Path(__file__).resolve().parents[1]
 LABELS = ("neck", "sleeve", "zoom", "waist", "length")

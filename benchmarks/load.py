@@ -39,7 +39,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from posecraft.config import Settings
 from posecraft.devstack import DevStack, ManagedProcess, Ports
 from posecraft.devstack.probes import http_status, port_open
-from posecraft.repository import ImageRepository
+from posecraft.stores.images import ImageRepository
 
 sys.path.insert(0, str(PHOTOS.parent))
 from support.origin import LocalOrigin  # noqa: E402  (the tests' origin: one local web site, not a second one)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Flask
 
 from posecraft.config import Settings
+from posecraft.http.web import init_api, service_settings
 from posecraft.image_actions import ImageActions
 from posecraft.submissions import Ingest
-from posecraft.web import init_api, service_settings
 
 
 def create_app(settings: Settings | None = None) -> Flask:

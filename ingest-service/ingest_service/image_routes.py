@@ -7,8 +7,8 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from posecraft.catalogue import parse_id, parse_ids, stem
 from posecraft.errors import MalformedRequest
+from posecraft.http.json_body import InvalidJSONBody, parse_json_body
 from posecraft.image_actions import ImageActions
-from posecraft.json_body import InvalidJSONBody, parse_json_body
 from posecraft.records import status_object
 from posecraft.views.presets import OUTPUT_FIELDS
 

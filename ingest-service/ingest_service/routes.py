@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, request
 from werkzeug.datastructures import FileStorage
 
 from posecraft.errors import MalformedRequest, UnsupportedContentType
-from posecraft.json_body import InvalidJSONBody, parse_json_body
+from posecraft.http.json_body import InvalidJSONBody, parse_json_body
 from posecraft.submissions import Ingest
 
 bp = Blueprint("ingest", __name__, url_prefix="/api")

@@ -20,8 +20,9 @@ from prometheus_client import start_http_server
 
 from pose_worker.worker import Worker
 from posecraft import logs
-from posecraft.config import Settings, environment_problems
+from posecraft.config import Settings
 from posecraft.pose.engine import get_engine
+from posecraft.settings_checks import environment_problems
 from posecraft.webhooks import Deliverer
 
 log = logging.getLogger("pose_worker")

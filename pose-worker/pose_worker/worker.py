@@ -27,10 +27,10 @@ from prometheus_client import Counter, Gauge
 from posecraft.config import Settings
 from posecraft.errors import PoseCraftError, ServiceUnavailable
 from posecraft.jobs import RetryPolicy, process_job
-from posecraft.queue import DeadLetter, Job, JobQueue, Outcome
 from posecraft.records import Record, Status
-from posecraft.repository import ImageRepository
-from posecraft.storage import Storage
+from posecraft.stores.images import ImageRepository
+from posecraft.stores.queue import DeadLetter, Job, JobQueue, Outcome
+from posecraft.stores.storage import Storage
 
 log = logging.getLogger("pose_worker")
 

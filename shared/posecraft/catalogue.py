@@ -14,7 +14,7 @@ from typing import Any
 from posecraft.config import Settings
 from posecraft.errors import MalformedRequest
 from posecraft.records import MediaLinks, Record, Status, status_object
-from posecraft.repository import ImageRepository
+from posecraft.stores.images import ImageRepository
 
 MAX_PAGE = 200
 DEFAULT_PAGE = 50

@@ -19,8 +19,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from posecraft.config import Settings, SettingsError, environment_problems
+from posecraft import settings_checks
+from posecraft.config import Settings, SettingsError
 from posecraft.errors import PoseCraftError
+from posecraft.settings_checks import environment_problems
 from posecraft.views.presets import default_output, known_presets, requested_output
 
 if TYPE_CHECKING:
@@ -140,8 +142,8 @@ def presets_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def migrate_command(args: argparse.Namespace, settings: Settings) -> int:
-    from posecraft.repository import ImageRepository
-    from posecraft.storage import Storage
+    from posecraft.stores.images import ImageRepository
+    from posecraft.stores.storage import Storage
     from posecraft.view_moves import move_guessable_views
 
     repository = ImageRepository.from_settings(settings)
@@ -160,7 +162,8 @@ def migrate_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def keys_command(args: argparse.Namespace, settings: Settings) -> int:
     """`keys create NAME` prints the new key alone on its last line; `keys list`; `keys revoke NAME`."""
-    from posecraft.repository import ImageRepository, KeyExists
+    from posecraft.stores.images import ImageRepository
+    from posecraft.stores.keys import KeyExists
 
     repository = ImageRepository.from_settings(settings)
     keys = repository.api_keys()
@@ -245,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         return check_command(args)
     try:
         # Only `migrate` talks to S3 (it moves older views); `views` and `presets` only to the pose engine.
-        settings = Settings.from_env().validated(pose=args.command == "views", s3=args.command == "migrate")
+        settings = settings_checks.validated(Settings.from_env(), pose=args.command == "views", s3=args.command == "migrate")
     except SettingsError as error:
         _print_problems(error.problems)
         return 1

@@ -4,16 +4,13 @@ Each field of `Settings` is read from the environment variable of the same name 
 (`max_upload_bytes` <- `MAX_UPLOAD_BYTES`). Services build theirs with `Settings.from_env()` and tests
 with `Settings.from_env(**overrides)`.
 
-What each setting accepts is checked here too: `settings.problems()` lists every value a process cannot run with,
-naming the variable and what it accepts, and `settings.validated()` raises `SettingsError` with that list. Every
-process calls it before it serves (the worker, gunicorn's master through posecraft.gunicorn_config, `posecraft
-check`), so `VIEW_FORMAT=png` stops start-up instead of failing every job, and a PRESETS_FILE that does not load
-(or a DEFAULT_PRESET naming no preset) stops it with the reason instead of failing every submission.
+What each plain setting accepts is here too (`RULES`); `posecraft.settings_checks` adds the rules that read the
+pose models, the view recipes and the presets, and checks them all. This module imports nothing of PoseCraft's, so
+every other module may import it.
 """
 from __future__ import annotations
 
 import dataclasses
-import importlib
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -152,44 +149,12 @@ class Settings:
             raise SettingsError(problems)
         return cls(**values)
 
-    def problems(self, pose: bool = False, s3: bool = True) -> list[str]:
-        """What is wrong with these settings, one line per variable, in field order (empty: all good).
 
-        `pose` also checks what only the pose engine needs: that POSE_RUNTIME imports here and that the model files
-        are in MODELS_DIR (the API services' images carry neither). `s3=False`: a command that never talks to S3
-        (`posecraft views`, `posecraft keys`) needs no S3 secret.
-        """
-        problems = []
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            if not s3 and f.name == "s3_secret_key":
-                continue
-            if f.name in _SETTINGS_RULES:
-                reason = _SETTINGS_RULES[f.name](self)
-            elif f.name in _RULES:
-                accepts, accepted = _RULES[f.name]
-                reason = accepts(value)
-                reason = accepted if reason == "" else reason
-            else:
-                continue
-            if reason is not None:
-                problems.append(f"{f.name.upper()}={_shown(value)}: {reason}")
-        if pose and not problems:
-            problems += _pose_problems(self)
-        return problems
-
-    def validated(self, pose: bool = False, s3: bool = True) -> Settings:
-        """These settings, or SettingsError listing every problem (see `problems`)."""
-        problems = self.problems(pose, s3)
-        if problems:
-            raise SettingsError(problems)
-        return self
-
-
-def environment_problems(environ: Mapping[str, str] | None = None, pose: bool = False) -> list[str]:
-    """Every problem of the settings in `environ` at once: values that do not parse, then values not accepted."""
+def parse_environment(environ: Mapping[str, str] | None = None) -> tuple[Settings, list[str]]:
+    """The settings of `environ` (default: this process's environment) and what did not parse, naming each
+    variable; a variable that does not parse keeps its default."""
     values, problems = _read(Settings, os.environ if environ is None else environ, {})
-    return problems + Settings(**values).problems(pose=pose and not problems)
+    return Settings(**values), problems
 
 
 def _read(cls, environ: Mapping[str, str], overrides: dict) -> tuple[dict, list[str]]:
@@ -205,7 +170,7 @@ def _read(cls, environ: Mapping[str, str], overrides: dict) -> tuple[dict, list[
         try:
             values[f.name] = _parse(f, raw)
         except ValueError as error:
-            accepted = _RULES[f.name][1] if f.name in _RULES else ""
+            accepted = RULES[f.name][1] if f.name in RULES else ""
             problems.append(f"{f.name.upper()}={raw!r}: {accepted or error}")
     if overrides:
         raise TypeError(f"unknown settings: {', '.join(sorted(overrides))}")
@@ -231,11 +196,11 @@ def _parse(f: dataclasses.Field, raw: str):
 # --- what each setting accepts ----------------------------------------------------------------------------------
 # A rule returns None when the value is fine, else the reason ("" for: the value is not what the rule accepts).
 
-def _shown(value) -> str:
+def shown(value) -> str:
     return repr(",".join(value)) if isinstance(value, tuple) else repr(value)
 
 
-def _when(accepted: Callable[[Any], bool]) -> Callable[[Any], str | None]:
+def when(accepted: Callable[[Any], bool]) -> Callable[[Any], str | None]:
     return lambda value: None if accepted(value) else ""
 
 
@@ -261,122 +226,43 @@ def _port(value: str | int) -> bool:
     return str(value).isdigit() and 1 <= int(value) <= 65535
 
 
-def _one_of(choices: Callable[[], tuple[str, ...]]) -> Callable[[Any], str | None]:
-    # The choices are read from the modules that own them (lazily: they import this one).
-    def check(value: str) -> str | None:
-        names = choices()
-        return None if value in names else f"one of {', '.join(names)}"
-    return check
-
-
-def _pose_models() -> tuple[str, ...]:
-    from posecraft.pose.models import LANDMARK_MODELS
-    return tuple(LANDMARK_MODELS)
-
-
-def _pose_runtimes() -> tuple[str, ...]:
-    from posecraft.pose.runtimes import RUNTIMES
-    return RUNTIMES
-
-
-def _view_formats() -> tuple[str, ...]:
-    return VIEW_FORMATS
-
-
-def _view_aspects(value: tuple[str, ...]) -> str | None:
-    from posecraft.views.recipes import configured_recipes
-    try:
-        configured_recipes(value)
-    except ValueError as error:
-        return str(error)
-    return None
-
-
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _HTTP = _url({"http", "https"})
 
-_RULES: dict[str, tuple[Callable[[Any], str | None], str]] = {
+# Each setting's rule and what it accepts; the rules that need the domain's modules (the pose models and runtimes,
+# the view recipes and presets) are added by posecraft.settings_checks, which those modules do not import.
+RULES: dict[str, tuple[Callable[[Any], str | None], str]] = {
     "mongo_url": (_url({"mongodb", "mongodb+srv"}), "a mongodb:// or mongodb+srv:// URL naming a host"),
-    "mongo_db": (_when(lambda v: bool(v) and not set(v) & set('/\\. "$')),
+    "mongo_db": (when(lambda v: bool(v) and not set(v) & set('/\\. "$')),
                  "a database name without spaces or any of / \\ . \" $"),
     "redis_url": (_url({"redis", "rediss"}), "a redis:// or rediss:// URL naming a host"),
     "s3_endpoint_url": (_HTTP, "an http:// or https:// URL naming a host"),
     "s3_public_url": (lambda v: None if v == "" else _HTTP(v), "empty, or an http:// or https:// URL naming a host"),
-    "s3_bucket": (_when(lambda v: bool(_BUCKET.fullmatch(v))),
+    "s3_bucket": (when(lambda v: bool(_BUCKET.fullmatch(v))),
                   "an S3 bucket name: 3-63 lower-case letters, digits, dots and hyphens"),
-    "s3_access_key": (_when(bool), "a non-empty key"),
-    "s3_secret_key": (_when(bool), "required: the S3 endpoint's secret (a long random string; `make up` makes one)"),
-    "s3_region": (_when(bool), "a region name, e.g. us-east-1"),
-    "queue_name": (_when(bool), "a non-empty queue name"),
-    "queue_visibility_timeout": (_when(lambda v: v > 0), "seconds, above 0"),
-    "job_max_attempts": (_when(lambda v: v >= 1), "a whole number of tries, 1 or more"),
-    "job_retry_delay": (_when(lambda v: v >= 0), "seconds, 0 or more"),
-    "worker_metrics_port": (_when(lambda v: v == 0 or _port(v)), "a port from 1 to 65535, or 0 for none"),
-    "max_upload_bytes": (_when(lambda v: v > 0), "a number of bytes above 0"),
-    "max_image_pixels": (_when(lambda v: v > 0), "a number of pixels above 0"),
-    "max_batch_urls": (_when(lambda v: v > 0), "a number of URLs above 0"),
-    "max_url_length": (_when(lambda v: v > 0), "a number of characters above 0"),
-    "max_status_ids": (_when(lambda v: v > 0), "a number of ids above 0"),
-    "fetch_connect_timeout": (_when(lambda v: v > 0), "seconds, above 0"),
-    "fetch_read_timeout": (_when(lambda v: v > 0), "seconds, above 0"),
-    "fetch_max_redirects": (_when(lambda v: v >= 0), "a number of redirects, 0 or more"),
-    "fetch_total_timeout": (_when(lambda v: v > 0), "seconds, above 0"),
-    "fetch_allowed_ports": (_when(lambda v: all(_port(p) for p in v)), "comma-separated ports from 1 to 65535"),
-    "cors_origins": (_when(lambda v: all(_origin(o) for o in v)),
+    "s3_access_key": (when(bool), "a non-empty key"),
+    "s3_secret_key": (when(bool), "required: the S3 endpoint's secret (a long random string; `make up` makes one)"),
+    "s3_region": (when(bool), "a region name, e.g. us-east-1"),
+    "queue_name": (when(bool), "a non-empty queue name"),
+    "queue_visibility_timeout": (when(lambda v: v > 0), "seconds, above 0"),
+    "job_max_attempts": (when(lambda v: v >= 1), "a whole number of tries, 1 or more"),
+    "job_retry_delay": (when(lambda v: v >= 0), "seconds, 0 or more"),
+    "worker_metrics_port": (when(lambda v: v == 0 or _port(v)), "a port from 1 to 65535, or 0 for none"),
+    "max_upload_bytes": (when(lambda v: v > 0), "a number of bytes above 0"),
+    "max_image_pixels": (when(lambda v: v > 0), "a number of pixels above 0"),
+    "max_batch_urls": (when(lambda v: v > 0), "a number of URLs above 0"),
+    "max_url_length": (when(lambda v: v > 0), "a number of characters above 0"),
+    "max_status_ids": (when(lambda v: v > 0), "a number of ids above 0"),
+    "fetch_connect_timeout": (when(lambda v: v > 0), "seconds, above 0"),
+    "fetch_read_timeout": (when(lambda v: v > 0), "seconds, above 0"),
+    "fetch_max_redirects": (when(lambda v: v >= 0), "a number of redirects, 0 or more"),
+    "fetch_total_timeout": (when(lambda v: v > 0), "seconds, above 0"),
+    "fetch_allowed_ports": (when(lambda v: all(_port(p) for p in v)), "comma-separated ports from 1 to 65535"),
+    "cors_origins": (when(lambda v: all(_origin(o) for o in v)),
                      "comma-separated origins like https://shop.example.com or http://localhost:5173 (no path), or *"),
-    "session_hours": (_when(lambda v: v > 0), "hours, above 0"),
-    "log_level": (_when(lambda v: v.upper() in _LOG_LEVELS), f"one of {', '.join(_LOG_LEVELS)}"),
-    "pose_model": (_one_of(_pose_models), ""),
-    "pose_runtime": (_one_of(_pose_runtimes), ""),
-    "pose_threads": (_when(lambda v: v >= 1), "a number of threads, 1 or more"),
-    "view_format": (_one_of(_view_formats), ""),
-    "view_quality": (_when(lambda v: 1 <= v <= 100), "a whole number from 1 to 100"),
-    "view_aspects": (_view_aspects, ""),
+    "session_hours": (when(lambda v: v > 0), "hours, above 0"),
+    "log_level": (when(lambda v: v.upper() in _LOG_LEVELS), f"one of {', '.join(_LOG_LEVELS)}"),
+    "pose_threads": (when(lambda v: v >= 1), "a number of threads, 1 or more"),
+    "view_quality": (when(lambda v: 1 <= v <= 100), "a whole number from 1 to 100"),
 }
-
-
-def _default_preset(settings: Settings) -> str | None:
-    from posecraft.views.presets import PresetsFileError, known_presets
-    try:
-        names = tuple(known_presets(settings.presets_file))
-    except PresetsFileError:
-        return None  # PRESETS_FILE's own problem says why; the default is checked once the file loads
-    if settings.default_preset in names:
-        return None
-    if settings.presets_file:
-        return f"one of {', '.join(names)} (the built-in presets and those of PRESETS_FILE)"
-    return f"one of {', '.join(names)}, or a team's own preset in a PRESETS_FILE (docs/VIEWS.md)"
-
-
-def _presets_file(settings: Settings) -> str | None:
-    from posecraft.views.presets import PresetsFileError, known_presets
-    try:
-        known_presets(settings.presets_file)  # cached: the processes reuse what was checked here
-    except PresetsFileError as error:
-        return error.reason
-    return None
-
-
-# Rules that read another setting too (DEFAULT_PRESET may name a preset of PRESETS_FILE); each returns None when
-# the value is fine, else the whole reason.
-_SETTINGS_RULES: dict[str, Callable[[Settings], str | None]] = {
-    "default_preset": _default_preset,
-    "presets_file": _presets_file,
-}
-
-
-def _pose_problems(settings: Settings) -> list[str]:
-    from posecraft.errors import PoseCraftError
-    from posecraft.pose.models import model_paths
-    try:
-        importlib.import_module(f"posecraft.pose.runtimes.{settings.pose_runtime}")
-    except PoseCraftError as error:  # the runtime module names itself and the extra to install
-        return [error.reason]
-    except ImportError as error:
-        return [f"POSE_RUNTIME={settings.pose_runtime!r}: cannot be imported here ({error})"]
-    try:
-        model_paths(settings)
-    except PoseCraftError as error:
-        return [f"MODELS_DIR={settings.models_dir!r}: {error.reason}"]
-    return []

@@ -2,7 +2,7 @@
 
 `permanent` tells the worker whether trying again can help: a URL that answers 404 or bytes that are not
 an image fail at once; a timeout or an unavailable store is retried with backoff. The HTTP status of each class
-is in one mapping, `posecraft.web.HTTP_STATUS`, looked up along the class's MRO.
+is in one mapping, `posecraft.http.web.HTTP_STATUS`, looked up along the class's MRO.
 """
 from __future__ import annotations
 

@@ -13,10 +13,10 @@ from zipstream import ZIP_STORED, ZipStream
 from posecraft.catalogue import folder_names, view_entries
 from posecraft.config import Settings
 from posecraft.errors import ImageNotFound, ImagePending, NoViews, ServiceUnavailable
-from posecraft.queue import Job, JobQueue
 from posecraft.records import Record, Source
-from posecraft.repository import ImageRepository
-from posecraft.storage import Storage, view_folder
+from posecraft.stores.images import ImageRepository
+from posecraft.stores.queue import Job, JobQueue
+from posecraft.stores.storage import Storage, view_folder
 from posecraft.views.presets import requested_output
 
 log = logging.getLogger(__name__)

@@ -18,8 +18,8 @@ from posecraft.errors import PoseCraftError, ServiceUnavailable
 from posecraft.fetch import fetch_image
 from posecraft.pipeline import analyze_photo
 from posecraft.records import Record, Shot, Skipped
-from posecraft.repository import ImageRepository
-from posecraft.storage import Storage, view_folder, view_key
+from posecraft.stores.images import ImageRepository
+from posecraft.stores.storage import Storage, view_folder, view_key
 from posecraft.views.render import RenderedView
 
 log = logging.getLogger(__name__)

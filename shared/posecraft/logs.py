@@ -3,7 +3,7 @@ line about an image.
 
 Pass the id as `extra={"image_id": 7}`; any other `extra` keys a caller adds are written too. `dict_config` is the
 one logging set-up: `configure` applies it in the worker and the services, gunicorn applies it to its own access
-and error logs (posecraft.gunicorn_config), so no process writes a line that is not JSON. Text that native code
+and error logs (posecraft.http.gunicorn_config), so no process writes a line that is not JSON. Text that native code
 (LiteRT's C++ runtime) writes straight to file descriptor 2 is turned into log lines by `native_stderr_logged`.
 """
 from __future__ import annotations

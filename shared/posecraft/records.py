@@ -9,7 +9,7 @@ MongoDB document (collection `images`, `schema: 4`):
      key: str|None (an uploaded original's S3 key), name: str (the uploaded file's name, or the URL's last path
      segment), search: str (name and URL in lower case: what the list's `q` matches),
      callbacks: [str] (webhook URLs told when the image next ends processed or failed),
-     viewToken: str (32 hex digits, random, made with the record: its views' keys hold it, posecraft.storage),
+     viewToken: str (32 hex digits, random, made with the record: its views' keys hold it, posecraft.stores.storage),
      status: "pending"|"processed"|"failed",
      shots: [{label, title, key, width, height, box: [x0, y0, x1, y1], lowResolution, padded, reach}],
      skipped: [{label, title, reason}], people: int|None, ambiguous: bool, error: str|None, attempts: int,
@@ -180,7 +180,7 @@ class Record:
     attempts: int = 0
     output: OutputOptions = DEFAULT_OUTPUT
     run: int = 0  # how many times it was processed again (its views' keys hold it: storage.view_key)
-    view_token: str = ""  # the random part of its views' keys (posecraft.storage.view_key)
+    view_token: str = ""  # the random part of its views' keys (posecraft.stores.storage.view_key)
 
     @classmethod
     def new(cls, image_id: int, identity: str, source: Source, now: datetime, *, url: str | None = None,

@@ -27,10 +27,10 @@ from posecraft.errors import (
     UnusableImage,
 )
 from posecraft.imaging import probe_image, verify_image
-from posecraft.queue import Job, JobQueue
 from posecraft.records import MediaLinks, OutputOptions, Record, Status, clean_name
-from posecraft.repository import ImageRepository, NewImage
-from posecraft.storage import Storage, upload_key
+from posecraft.stores.images import ImageRepository, NewImage
+from posecraft.stores.queue import Job, JobQueue
+from posecraft.stores.storage import Storage, upload_key
 from posecraft.urls import check_submitted_url
 from posecraft.views.presets import default_output, requested_output
 from posecraft.webhooks import check_callback_url

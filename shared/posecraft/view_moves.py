@@ -12,8 +12,8 @@ import dataclasses
 import logging
 
 from posecraft.records import Record
-from posecraft.repository import ImageRepository
-from posecraft.storage import Storage, view_folder
+from posecraft.stores.images import ImageRepository
+from posecraft.stores.storage import Storage, view_folder
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ The POST's body is the image's status object as JSON, with `X-PoseCraft-Event: i
 delivery; anything else, or no answer, is tried again after `webhook_retry_delay`, then twice that, ... up to
 `webhook_max_attempts` tries (5 over 10 minutes by default), then given up.
 
-Deliveries wait in MongoDB (`posecraft.repository.WebhookOutbox`), written with the record's outcome, so a
+Deliveries wait in MongoDB (`posecraft.stores.webhooks.WebhookOutbox`), written with the record's outcome, so a
 restart loses none; a `Deliverer` thread in each worker process sends them, apart from the job queue, so a slow
 receiver never holds up a job. The callback URL obeys the image URLs' SSRF rules: refused at submit
 (`check_callback_url`) and checked again, address by address, at each try (`posecraft.fetch.check_target`, the
@@ -24,7 +24,7 @@ from prometheus_client import Counter
 from posecraft.config import Settings
 from posecraft.errors import FetchError, InvalidURL, PoseCraftError, ServiceUnavailable, UnsafeURL
 from posecraft.fetch import check_target, pinned_session
-from posecraft.repository import Delivery, WebhookOutbox
+from posecraft.stores.webhooks import Delivery, WebhookOutbox
 from posecraft.urls import check_submitted_url
 
 log = logging.getLogger(__name__)

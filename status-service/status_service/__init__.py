@@ -12,8 +12,8 @@ from flask import Flask
 
 from posecraft.catalogue import Catalogue
 from posecraft.config import Settings
-from posecraft.events import EventHub
-from posecraft.web import init_api, service_settings
+from posecraft.http.web import init_api, service_settings
+from posecraft.stores.events import EventHub
 
 
 def create_app(settings: Settings | None = None) -> Flask:

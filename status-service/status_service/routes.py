@@ -8,7 +8,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 
 from posecraft.catalogue import Catalogue, ListQuery, parse_id, parse_ids
 from posecraft.errors import MalformedRequest
-from posecraft.events import EventHub, EventStreamBody
+from posecraft.stores.events import EventHub, EventStreamBody
 from posecraft.views.presets import known_presets
 
 bp = Blueprint("status", __name__, url_prefix="/api")

@@ -15,7 +15,7 @@ from support.viewports import LAPTOP, PHONE
 
 from posecraft.config import REPO_ROOT
 from posecraft.devstack import DevStack, Ports
-from posecraft.repository import ImageRepository
+from posecraft.stores.images import ImageRepository
 
 SCREENSHOTS = REPO_ROOT / "test-artifacts" / "screenshots"
 

@@ -11,10 +11,10 @@ import uuid
 import pytest
 
 from ingest_service import create_app as create_ingest_app
-from posecraft.queue import JobQueue
 from posecraft.records import MediaLinks
-from posecraft.repository import ImageRepository
-from posecraft.storage import Storage
+from posecraft.stores.images import ImageRepository
+from posecraft.stores.queue import JobQueue
+from posecraft.stores.storage import Storage
 from status_service import create_app as create_status_app
 
 

@@ -11,8 +11,8 @@ import uuid
 import pytest
 
 from ingest_service import create_app as create_ingest_app
-from posecraft.auth import SESSION_COOKIE
-from posecraft.repository import ImageRepository
+from posecraft.http.auth import SESSION_COOKIE
+from posecraft.stores.images import ImageRepository
 from status_service import create_app as create_status_app
 
 PAGE = "http://127.0.0.1:8080"

@@ -22,7 +22,7 @@ from botocore.credentials import Credentials
 from support.images import PHOTOS
 
 from posecraft.records import MediaLinks
-from posecraft.storage import Storage
+from posecraft.stores.storage import Storage
 
 
 def nginx_port(system) -> int:

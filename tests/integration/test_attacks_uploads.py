@@ -12,7 +12,7 @@ import requests
 from PIL import Image
 from support.images import PHOTOS
 
-from posecraft.repository import ImageRepository
+from posecraft.stores.images import ImageRepository
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +89,8 @@ def test_a_jpeg_declaring_7000_by_7000_with_data_for_1_4_megapixels_is_refused_a
     assert repository.count() == before
 
 
-# The two below need the lead's files: posecraft.json_body.parse_json_body in ingest_service/routes.py's
-# _json_object, and Werkzeug's too-many-parts 413 told apart in posecraft/web.py (see the security report).
+# The two below need the lead's files: posecraft.http.json_body.parse_json_body in ingest_service/routes.py's
+# _json_object, and Werkzeug's too-many-parts 413 told apart in posecraft/http/web.py (see the security report).
 
 
 def test_json_nested_100000_deep_is_a_400_with_a_reason_not_a_500(system, repository):

@@ -13,9 +13,9 @@ from PIL import Image
 from support.catalogue import fresh_photo, wait_for_status
 
 from pose_worker.worker import Worker
-from posecraft.queue import DeadLetter, Job, Outcome
-from posecraft.repository import ImageRepository, NewImage
-from posecraft.storage import Storage
+from posecraft.stores.images import ImageRepository, NewImage
+from posecraft.stores.queue import DeadLetter, Job, Outcome
+from posecraft.stores.storage import Storage
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 import requests
 from support.catalogue import EventClient, fresh_photo
 
-from posecraft.repository import ImageRepository, NewImage
+from posecraft.stores.images import ImageRepository, NewImage
 from status_service import create_app as create_status_app
 
 

@@ -15,7 +15,7 @@ from prometheus_client import REGISTRY
 from support.catalogue import fresh_photo, wait_for_status
 
 from ingest_service import create_app as create_ingest_app
-from posecraft.repository import ImageRepository, NewImage
+from posecraft.stores.images import ImageRepository, NewImage
 from posecraft.webhooks import Deliverer
 
 

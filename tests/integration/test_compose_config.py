@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from posecraft.config import REPO_ROOT, environment_problems
+from posecraft.config import REPO_ROOT
+from posecraft.settings_checks import environment_problems
 
 POSECRAFT_SERVICES = ("ingest", "status", "worker")
 SECRET = "a-long-random-secret"

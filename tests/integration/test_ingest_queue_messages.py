@@ -11,7 +11,7 @@ import pytest
 import redis
 from support.messages import publish_body
 
-from posecraft.queue import Job, JobQueue, Outcome
+from posecraft.stores.queue import Job, JobQueue, Outcome
 
 
 def consume_all(queue, seconds: float = 3.0, ack: bool = True, expected: int | None = None):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from posecraft.repository import ImageRepository
+from posecraft.stores.images import ImageRepository
 
 JPEG = (Path(__file__).parents[1] / "photos" / "bus.jpg").read_bytes()
 

@@ -15,8 +15,8 @@ from support.catalogue import fresh_photo, wait_for_status
 from support.images import PHOTOS
 
 from posecraft.records import MediaLinks
-from posecraft.repository import ImageRepository
-from posecraft.storage import Storage
+from posecraft.stores.images import ImageRepository
+from posecraft.stores.storage import Storage
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import requests
 from PIL import Image
 from support.images import PHOTOS
 
-from posecraft.queue import JobQueue
+from posecraft.stores.queue import JobQueue
 
 
 def unique(url: str) -> str:

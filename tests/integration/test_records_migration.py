@@ -18,8 +18,8 @@ from pymongo import ASCENDING, MongoClient
 from support.images import PHOTOS
 
 from ingest_service import create_app as create_ingest_app
-from posecraft.repository import ImageRepository
-from posecraft.storage import Storage
+from posecraft.stores.images import ImageRepository
+from posecraft.stores.storage import Storage
 from status_service import create_app as create_status_app
 
 DATA = Path(__file__).parents[1] / "data" / "records_v1.json"

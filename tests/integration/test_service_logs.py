@@ -1,5 +1,5 @@
 """Every line the services and the worker write is JSON: gunicorn's own access and error lines (through
-posecraft.gunicorn_config), the apps' lines, and LiteRT's start-up line from its C++ runtime.
+posecraft.http.gunicorn_config), the apps' lines, and LiteRT's start-up line from its C++ runtime.
 
 Each process runs here as it runs in production, from the same command and config module, against the real
 backing servers.
@@ -42,7 +42,7 @@ def json_lines(*logs: Path) -> list[dict]:
 def gunicorn(service: str, env: dict[str, str], port: int, out: Path, err: Path) -> subprocess.Popen:
     # What the image runs (Dockerfile): the config module names the app from POSECRAFT_SERVICE.
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--config", "python:posecraft.gunicorn_config",
+        [sys.executable, "-m", "gunicorn", "--config", "python:posecraft.http.gunicorn_config",
          "--bind", f"127.0.0.1:{port}", "--workers", "2"],
         env=dict(env, POSECRAFT_SERVICE=service, PROMETHEUS_MULTIPROC_DIR=str(out.parent / f"metrics-{service}")),
         stdout=out.open("wb"), stderr=err.open("wb"), start_new_session=True,

@@ -5,10 +5,10 @@ import requests
 
 from posecraft.config import Settings
 from posecraft.devstack import DevStack, Ports
-from posecraft.queue import Job, JobQueue
 from posecraft.records import MediaLinks
-from posecraft.repository import ImageRepository, NewImage
-from posecraft.storage import Storage
+from posecraft.stores.images import ImageRepository, NewImage
+from posecraft.stores.queue import Job, JobQueue
+from posecraft.stores.storage import Storage
 
 
 def test_each_backing_server_answers_at_the_url_in_settings(settings):

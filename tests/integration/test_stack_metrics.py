@@ -1,7 +1,7 @@
 """The services' /metrics under gunicorn with several workers: every request is counted, whichever worker took it.
 
 Each scrape is answered by one gunicorn worker; the count it shows is everyone's only because the stack gives each
-service a PROMETHEUS_MULTIPROC_DIR (posecraft.gunicorn_config empties it as gunicorn starts).
+service a PROMETHEUS_MULTIPROC_DIR (posecraft.http.gunicorn_config empties it as gunicorn starts).
 """
 from __future__ import annotations
 

@@ -5,8 +5,8 @@ import requests
 
 from posecraft.devstack.configs import WEB_DIST
 from posecraft.records import MediaLinks
-from posecraft.repository import ImageRepository
-from posecraft.storage import Storage
+from posecraft.stores.images import ImageRepository
+from posecraft.stores.storage import Storage
 
 
 def _built(path: str):

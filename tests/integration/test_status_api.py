@@ -6,7 +6,7 @@ import re
 import pytest
 
 from posecraft.records import MediaLinks, Shot, Skipped
-from posecraft.repository import NewImage
+from posecraft.stores.images import NewImage
 
 ISO_UTC = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 

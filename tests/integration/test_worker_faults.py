@@ -13,7 +13,7 @@ import requests
 from support.records import wait_until_done
 
 from posecraft.records import MediaLinks
-from posecraft.repository import ImageRepository
+from posecraft.stores.images import ImageRepository
 
 SLOW_SECONDS = 2
 

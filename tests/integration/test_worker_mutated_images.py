@@ -12,9 +12,9 @@ import uuid
 from support.images import PHOTOS
 
 from pose_worker.worker import Worker
-from posecraft.queue import Job, JobQueue
-from posecraft.repository import ImageRepository, NewImage
-from posecraft.storage import Storage, upload_key
+from posecraft.stores.images import ImageRepository, NewImage
+from posecraft.stores.queue import Job, JobQueue
+from posecraft.stores.storage import Storage, upload_key
 
 
 def mutations(data: bytes, rng: random.Random) -> list[bytes]:

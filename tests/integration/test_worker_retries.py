@@ -26,9 +26,9 @@ from support.records import wait_until_done
 
 from pose_worker.worker import Worker
 from posecraft.config import Settings
-from posecraft.queue import Job, JobQueue
-from posecraft.repository import ImageRepository, NewImage
-from posecraft.storage import Storage
+from posecraft.stores.images import ImageRepository, NewImage
+from posecraft.stores.queue import Job, JobQueue
+from posecraft.stores.storage import Storage
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from kombu import Connection
 
-from posecraft.queue import JobQueue
+from posecraft.stores.queue import JobQueue
 
 
 def publish_body(job_queue: JobQueue, redis_url: str, body: object) -> None:

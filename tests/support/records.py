@@ -4,7 +4,7 @@ from __future__ import annotations
 import time
 
 from posecraft.records import Record, Status
-from posecraft.repository import ImageRepository
+from posecraft.stores.images import ImageRepository
 
 
 def wait_until_done(repository: ImageRepository, image_id: int, timeout: float = 30) -> Record:

@@ -1,10 +1,10 @@
-"""JSON bodies parsed within a nesting bound (posecraft.json_body): no services."""
+"""JSON bodies parsed within a nesting bound (posecraft.http.json_body): no services."""
 import json
 import time
 
 import pytest
 
-from posecraft.json_body import MAX_JSON_DEPTH, InvalidJSONBody, parse_json_body
+from posecraft.http.json_body import MAX_JSON_DEPTH, InvalidJSONBody, parse_json_body
 
 
 def nested(depth: int) -> bytes:

@@ -13,7 +13,8 @@ from pathlib import Path, PurePosixPath
 import pytest
 import yaml
 
-from posecraft.config import REPO_ROOT, Settings, environment_problems
+from posecraft.config import REPO_ROOT, Settings
+from posecraft.settings_checks import environment_problems
 
 MANIFESTS = REPO_ROOT / "deploy" / "kubernetes"
 NOT_KUBERNETES_KINDS = {"Kustomization", "ScaledObject", "TriggerAuthentication"}
@@ -83,7 +84,7 @@ def test_the_services_are_ready_on_readyz_alive_on_healthz_and_ask_for_resources
 
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}
     assert container["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
-    assert container["ports"] == [{"name": "http", "containerPort": 8000}]  # posecraft.gunicorn_config's bind
+    assert container["ports"] == [{"name": "http", "containerPort": 8000}]  # posecraft.http.gunicorn_config's bind
     assert set(container["resources"]["requests"]) == {"cpu", "memory"}
     service_object = one("Service", service)
     assert service_object["spec"]["selector"] == deployment["spec"]["template"]["metadata"]["labels"]

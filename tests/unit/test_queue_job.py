@@ -1,9 +1,9 @@
-"""posecraft.queue.Job: what a message body must be to be a job (anything else is dead-lettered)."""
+"""posecraft.stores.queue.Job: what a message body must be to be a job (anything else is dead-lettered)."""
 from __future__ import annotations
 
 import pytest
 
-from posecraft.queue import Job, MalformedJob
+from posecraft.stores.queue import Job, MalformedJob
 
 
 def test_a_job_body_is_the_image_id():

@@ -1,7 +1,7 @@
 """Settings checked before a process serves: a bad value is refused by the name of its variable, with what it accepts.
 
 Every process runs the same check (posecraft.config): the worker at start, gunicorn's master through
-posecraft.gunicorn_config, and `posecraft check` for the current environment without starting anything.
+posecraft.http.gunicorn_config, and `posecraft check` for the current environment without starting anything.
 """
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ import sys
 import pytest
 
 from pose_worker.__main__ import checked_settings
+from posecraft import settings_checks
 from posecraft.cli import main
-from posecraft.config import Settings, SettingsError, environment_problems
+from posecraft.config import Settings, SettingsError
+from posecraft.settings_checks import environment_problems
 
 # The one setting without a default (no documented S3 secret): every check here is of a setup that has one.
 SECRET = {"S3_SECRET_KEY": "a-long-random-secret"}
@@ -25,7 +27,7 @@ def _s3_secret_in_the_environment(monkeypatch):
 
 
 def test_the_defaults_pass_with_the_pose_runtime_and_the_installed_models():
-    assert Settings.from_env(SECRET).problems(pose=True) == []
+    assert settings_checks.problems(Settings.from_env(SECRET), pose=True) == []
 
 
 def test_without_an_s3_secret_the_check_says_it_is_required():
@@ -100,10 +102,10 @@ def test_values_that_do_not_parse_stop_from_env_with_each_variable_named():
 
 def test_validated_returns_good_settings_and_refuses_bad_ones_with_every_problem():
     good = Settings.from_env({**SECRET, "VIEW_FORMAT": "webp"})
-    assert good.validated() is good
+    assert settings_checks.validated(good) is good
 
     with pytest.raises(SettingsError) as error:
-        Settings.from_env(SECRET, view_format="png", view_quality=0).validated()
+        settings_checks.validated(Settings.from_env(SECRET, view_format="png", view_quality=0))
     assert error.value.problems == ["VIEW_FORMAT='png': one of jpeg, webp",
                                     "VIEW_QUALITY=0: a whole number from 1 to 100"]
 
@@ -111,8 +113,8 @@ def test_validated_returns_good_settings_and_refuses_bad_ones_with_every_problem
 def test_missing_model_files_are_a_problem_for_the_pose_engine_only(tmp_path):
     settings = Settings.from_env({**SECRET, "MODELS_DIR": str(tmp_path)})
 
-    assert settings.problems() == []
-    [problem] = settings.problems(pose=True)
+    assert settings_checks.problems(settings) == []
+    [problem] = settings_checks.problems(settings, pose=True)
     assert problem.startswith(f"MODELS_DIR={str(tmp_path)!r}: ")
     assert "pose_detection.tflite" in problem and "python -m posecraft.pose.models install" in problem
 
@@ -125,7 +127,7 @@ def test_a_runtime_that_cannot_be_imported_is_named_with_how_to_install_it(monke
         monkeypatch.setitem(sys.modules, name, None)
     monkeypatch.delitem(sys.modules, f"posecraft.pose.runtimes.{runtime}", raising=False)
 
-    [problem] = Settings.from_env({**SECRET, "POSE_RUNTIME": runtime}).problems(pose=True)
+    [problem] = settings_checks.problems(Settings.from_env({**SECRET, "POSE_RUNTIME": runtime}), pose=True)
 
     assert problem.startswith(f"POSE_RUNTIME={runtime} needs ")
     assert problem.endswith(f"pip install 'posecraft[{extra}]'")
@@ -257,7 +259,7 @@ def test_posecraft_check_names_the_presets_files_wrong_field_and_the_default_pre
 @pytest.mark.parametrize("service", ["ingest_service", "status_service"])
 def test_a_service_started_with_a_bad_presets_file_refuses_it_by_name_before_it_connects_anywhere(
         monkeypatch, tmp_path, service):
-    # gunicorn's master refuses it first (posecraft.gunicorn_config); the app factory checks the same on its own.
+    # gunicorn's master refuses it first (posecraft.http.gunicorn_config); the app factory checks the same on its own.
     create_app = importlib.import_module(service).create_app
     missing = str(tmp_path / "presets.json")
     monkeypatch.setenv("PRESETS_FILE", missing)

@@ -1,4 +1,4 @@
-"""posecraft.web: every error class answers one HTTP status, found along its MRO; the status service stays light."""
+"""posecraft.http.web: every error class answers one HTTP status, found along its MRO; the status service stays light."""
 from __future__ import annotations
 
 import subprocess
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from posecraft import errors
-from posecraft.web import http_status
+from posecraft.http.web import http_status
 
 
 @pytest.mark.parametrize(("error", "status"), [
@@ -50,7 +50,7 @@ def test_the_start_up_check_of_a_presets_file_loads_none_of_them_either():
     # gunicorn's master and the status service's app factory run it (posecraft.config -> posecraft.views.presets).
     team_presets = Path(__file__).parents[1] / "data" / "team_presets.json"
     environment = {"S3_SECRET_KEY": "a-secret", "PRESETS_FILE": str(team_presets), "DEFAULT_PRESET": "lookbook"}
-    code = ("import sys; from posecraft.config import environment_problems; "
+    code = ("import sys; from posecraft.settings_checks import environment_problems; "
             f"assert environment_problems({environment!r}) == []; "
             "print(sorted(m for m in ('kombu', 'boto3', 'botocore', 'PIL', 'numpy') if m in sys.modules))")
 

@@ -6,6 +6,7 @@ import signal
 import sys
 from pathlib import Path
 
+from posecraft import settings_checks
 from posecraft.config import REPO_ROOT, SettingsError
 from posecraft.devstack.configs import WEB_DIST
 from posecraft.devstack.probes import port_open
@@ -19,7 +20,7 @@ def up(nginx_port: int, run_dir: Path) -> int:
     # (with the S3 secret it keeps in its data folder when none is set).
     try:
         stack = DevStack.for_development(nginx_port=nginx_port, run_dir=run_dir)
-        problems = stack.settings.problems(pose=True)
+        problems = settings_checks.problems(stack.settings, pose=True)
     except SettingsError as error:
         problems = error.problems
     if problems:

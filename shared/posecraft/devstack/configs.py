@@ -74,9 +74,9 @@ def seaweed_identities(settings: Settings) -> dict:
 
 
 def gunicorn_argv(app: str, port: int, workers: int, metrics_dir: Path, extra: tuple[str, ...] = ()) -> list[str]:
-    """gunicorn as the images run it (every setting in posecraft.gunicorn_config); only the address, the worker
+    """gunicorn as the images run it (every setting in posecraft.http.gunicorn_config); only the address, the worker
     count and each service's own metrics folder (emptied as gunicorn starts) differ."""
-    return [sys.executable, "-m", "gunicorn", "--config", "python:posecraft.gunicorn_config",
+    return [sys.executable, "-m", "gunicorn", "--config", "python:posecraft.http.gunicorn_config",
             "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
             "--env", f"PROMETHEUS_MULTIPROC_DIR={metrics_dir}", *extra, app]
 

@@ -58,7 +58,7 @@ def s3_ready(settings: Settings, port: int) -> bool:
         return False
     from botocore.exceptions import BotoCoreError, ClientError
 
-    from posecraft.storage import Storage
+    from posecraft.stores.storage import Storage
 
     try:
         Storage.from_settings(settings).ensure_bucket()

@@ -1,4 +1,4 @@
-"""Every gunicorn setting of both API services, in one place: `gunicorn --config python:posecraft.gunicorn_config`.
+"""Every gunicorn setting of both API services, in one place: `gunicorn --config python:posecraft.http.gunicorn_config`.
 
 The app is named by POSECRAFT_SERVICE (`ingest` or `status`; the image sets it from its build argument) or, as
 usual, on the command line. What differs between machines stays outside: the address (`--bind`, default
@@ -9,7 +9,7 @@ GUNICORN_CMD_ARGS, gunicorn's own variable.
 - Settings: the master checks them before it binds or starts a worker; a bad one stops it with exit status 2
   and one JSON line per problem, naming the variable and what it accepts.
 - Metrics: under several workers, /metrics adds up every worker's counts only when PROMETHEUS_MULTIPROC_DIR names
-  a folder the workers write their counts into (posecraft.web). Files left there by an earlier run would be
+  a folder the workers write their counts into (posecraft.http.web). Files left there by an earlier run would be
   added in as well, so the master empties the folder (creating it if needed) before it starts its first worker.
   The dev stack gives each service a folder of its own; the image sets one.
 
@@ -26,7 +26,7 @@ import sys
 from pathlib import Path
 
 from posecraft import logs
-from posecraft.config import environment_problems
+from posecraft.settings_checks import environment_problems
 
 APPS = {"ingest": "ingest_service:create_app()", "status": "status_service:create_app()"}
 # Exit status of a master whose settings are refused: starting it again would not help.

@@ -2,7 +2,7 @@
 /api request passes when `auth_required` is on.
 
 - A key is `pck_` and 32 random bytes in URL-safe base64 (256 bits). `posecraft keys create NAME` makes one; the
-  key store (`posecraft.repository.ApiKeyRepository`) keeps its SHA-256, name, creation and last use.
+  key store (`posecraft.stores.keys.ApiKeyRepository`) keeps its SHA-256, name, creation and last use.
 - A client sends it as `Authorization: Bearer <key>` or `X-API-Key: <key>`. The page signs in once
   (`POST /api/session {"key"}`) and then rides an HttpOnly, SameSite=Strict cookie holding a session signed with
   a secret the key store keeps (so every process, however many, verifies the same signatures).
@@ -17,32 +17,17 @@ import base64
 import hashlib
 import hmac
 import json
-import secrets
 import threading
 import time
 from dataclasses import dataclass
 from typing import Protocol
 
 from posecraft.errors import Forbidden, NotAuthenticated
+from posecraft.stores.keys import ApiKey, key_hash
 
-KEY_PREFIX = "pck_"
 SESSION_COOKIE = "posecraft_session"
 CACHE_SECONDS = 3.0
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-def new_key() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
-
-
-def key_hash(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class ApiKey:
-    name: str
-    hash: str
 
 
 class KeyStore(Protocol):

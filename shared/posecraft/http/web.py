@@ -21,8 +21,7 @@ from flask_cors import CORS
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from werkzeug.exceptions import HTTPException
 
-from posecraft import logs
-from posecraft.auth import SESSION_COOKIE, Gate, KeyStore, RequestCredentials
+from posecraft import logs, settings_checks
 from posecraft.config import Settings
 from posecraft.errors import (
     Forbidden,
@@ -41,7 +40,8 @@ from posecraft.errors import (
     UnsupportedContentType,
     UnusableImage,
 )
-from posecraft.openapi import openapi_spec
+from posecraft.http.auth import SESSION_COOKIE, Gate, KeyStore, RequestCredentials
+from posecraft.http.openapi import openapi_spec
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,7 @@ def service_settings(settings: Settings | None) -> Settings:
     before it listens), with JSON log lines."""
     if settings is not None:
         return settings
-    settings = Settings.from_env().validated()
+    settings = settings_checks.validated(Settings.from_env())
     logs.configure(settings.log_level)
     return settings
 

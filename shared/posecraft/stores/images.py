@@ -1,11 +1,11 @@
-"""The one MongoDB repository: image records (`posecraft.records.Record`), the counter their ids come from, the
-tombstones of deleted ones and the webhook outbox.
+"""The image records (collection `images`, `posecraft.records.Record`), the counter their ids come from (`counters`)
+and the tombstones of deleted ones (`deleted`).
 
-Every write uses w=1, j=True: an acknowledged write survives a kill -9 of the database. `prepare()` runs on a
+`prepare()` runs on a
 service's first use: it rewrites records of an older schema (`posecraft.records.migrate_document`), then makes
 the indexes (`identity` unique: one record per uploaded file or submitted URL).
 
-Every write a user sees (created, re-queued, processed, failed, deleted) is announced on `posecraft.events`;
+Every write a user sees (created, re-queued, processed, failed, deleted) is announced on `posecraft.stores.events`;
 an outcome (processed, failed) also puts a webhook delivery in the outbox for each callback URL the record holds.
 
 The catalogue's queries and the index each uses (on MongoDB):
@@ -17,34 +17,18 @@ The catalogue's queries and the index each uses (on MongoDB):
 """
 from __future__ import annotations
 
-import base64
-import json
 import logging
 import re
-import secrets
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument, uri_parser
-from pymongo.collection import Collection
-from pymongo.errors import (
-    BulkWriteError,
-    ConnectionFailure,
-    DuplicateKeyError,
-    OperationFailure,
-    ServerSelectionTimeoutError,
-)
-from pymongo.write_concern import WriteConcern
+from pymongo import ASCENDING, DESCENDING, MongoClient, ReturnDocument
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-from posecraft.auth import ApiKey, key_hash, new_key
 from posecraft.config import Settings
-from posecraft.errors import ImageNotFound, ServiceUnavailable, unavailable_when
-from posecraft.events import EventPublisher
+from posecraft.errors import ImageNotFound, ServiceUnavailable
 from posecraft.records import (
     DEFAULT_OUTPUT,
     SCHEMA_VERSION,
@@ -56,22 +40,22 @@ from posecraft.records import (
     Source,
     Status,
     migrate_document,
-    status_object,
     upload_identity,
 )
+from posecraft.stores.events import EventPublisher
+from posecraft.stores.keys import ApiKeyRepository
+from posecraft.stores.mongo import connect, database, timestamp, unavailable
+from posecraft.stores.webhooks import WebhookOutbox
 
 log = logging.getLogger(__name__)
+
+# The widest window of ids one list query reads (ImageRepository.page).
+PAGE_WINDOW_MAX = 16384
 
 
 def _output_fields(output: OutputOptions) -> dict[str, object]:
     """The record document's fields for its output options (Record.to_doc writes the same)."""
     return {"preset": output.preset, "cutout": output.cutout, "upscale": output.upscale}
-
-
-def _now() -> datetime:
-    # Mongo keeps milliseconds; truncating here makes the returned record equal to the stored one.
-    now = datetime.now(UTC)
-    return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
 @dataclass(frozen=True)
@@ -103,109 +87,12 @@ class Page:
     next_cursor: int | None
 
 
-@dataclass(frozen=True)
-class Delivery:
-    """One webhook POST waiting in the outbox."""
-
-    id: ObjectId
-    image_id: int
-    url: str
-    event: str
-    body: bytes
-    attempts: int
-
-
-WEBHOOK_EVENTS = {Status.PROCESSED: "image.processed", Status.FAILED: "image.failed"}
-# A claimed delivery is another worker's to take again only after this long (one try takes at most 2 timeouts).
-CLAIM_SECONDS = 120
-# The widest window of ids one list query reads (ImageRepository.page).
-PAGE_WINDOW_MAX = 16384
-
-
-_unavailable = unavailable_when(
-    "MongoDB",
-    lambda exc: exc.__class__.__name__ if isinstance(exc, (ConnectionFailure, ServerSelectionTimeoutError)) else None,
-)
-
-
-def _direct_connection(mongo_url: str) -> dict:
-    """A URL naming one server and no replica set is talked to directly. Otherwise a server that calls itself a
-    one-member replica set (SecantusDB does) and answers a hello with no hosts while it restarts is dropped from
-    the client's topology for good, and every later call fails although the server is back."""
-    if mongo_url.startswith("mongodb+srv://"):
-        return {}  # a cluster found through DNS: let the driver discover it
-    parsed = uri_parser.parse_uri(mongo_url)
-    options = {k.lower() for k in parsed["options"]}
-    if len(parsed["nodelist"]) == 1 and not options & {"replicaset", "directconnection", "loadbalanced"}:
-        return {"directConnection": True}
-    return {}
-
-
-class WebhookOutbox:
-    """The webhook deliveries waiting to be sent (`posecraft.webhooks`), in the collection `webhooks`:
-    `{_id, imageId, url, event, body, attempts, nextAt, state: waiting | delivered | given_up, lastError, createdAt}`,
-    found by the index (state, nextAt)."""
-
-    def __init__(self, collection: Collection, links: MediaLinks):
-        self._deliveries = collection
-        self._links = links
-
-    @_unavailable
-    def ensure_indexes(self) -> None:
-        self._deliveries.create_index([("state", ASCENDING), ("nextAt", ASCENDING)], name="state_next")
-
-    @_unavailable
-    def enqueue(self, record: Record, urls: Sequence[str]) -> None:
-        """One delivery per URL of the record's outcome: its status object as it is now."""
-        event = WEBHOOK_EVENTS.get(record.status)
-        if event is None or not urls:
-            return
-        body = json.dumps(status_object(record, self._links), separators=(",", ":")).encode()
-        now = _now()
-        self._deliveries.insert_many([
-            {"imageId": record.id, "url": url, "event": event, "body": body, "attempts": 0, "nextAt": now,
-             "state": "waiting", "lastError": None, "createdAt": now} for url in urls])
-
-    @_unavailable
-    def claim(self) -> Delivery | None:
-        """The next delivery due, held for CLAIM_SECONDS (another worker process skips it meanwhile)."""
-        now = _now()
-        doc = self._deliveries.find_one_and_update(
-            {"state": "waiting", "nextAt": {"$lte": now}},
-            {"$set": {"nextAt": now + timedelta(seconds=CLAIM_SECONDS)}},
-            return_document=ReturnDocument.AFTER,
-        )
-        if doc is None:
-            return None
-        return Delivery(doc["_id"], doc["imageId"], doc["url"], doc["event"], bytes(doc["body"]), doc["attempts"])
-
-    @_unavailable
-    def delivered(self, delivery: Delivery) -> None:
-        self._deliveries.update_one({"_id": delivery.id}, {"$set": {
-            "state": "delivered", "attempts": delivery.attempts + 1, "lastError": None, "deliveredAt": _now()}})
-
-    @_unavailable
-    def failed(self, delivery: Delivery, reason: str, retry_in: float | None) -> None:
-        """A try that did not deliver: due again in `retry_in` seconds, or given up (None)."""
-        changes: dict[str, Any] = {"attempts": delivery.attempts + 1, "lastError": reason}
-        if retry_in is None:
-            changes["state"] = "given_up"
-        else:
-            changes["nextAt"] = _now() + timedelta(seconds=retry_in)
-        self._deliveries.update_one({"_id": delivery.id}, {"$set": changes})
-
-    @_unavailable
-    def of_image(self, image_id: int) -> list[dict[str, Any]]:
-        """Every delivery of an image, oldest first (what an operator looks at)."""
-        return list(self._deliveries.find({"imageId": image_id}).sort("createdAt", ASCENDING))
-
-
 class ImageRepository:
     def __init__(self, client: MongoClient, db_name: str, bucket: str, links: MediaLinks | None = None,
                  events: EventPublisher | None = None):
         self._client = client
         self._db_name = db_name
-        db = client.get_database(db_name, write_concern=WriteConcern(w=1, j=True))
+        db = database(client, db_name)
         self._images = db["images"]
         self._counters = db["counters"]
         self._deleted = db["deleted"]  # tombstones: {_id: image id, deletedAt}
@@ -217,15 +104,7 @@ class ImageRepository:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ImageRepository:
-        client: MongoClient = MongoClient(
-            settings.mongo_url,
-            # Fail within seconds when MongoDB is down instead of pymongo's 30 s default.
-            serverSelectionTimeoutMS=3000,
-            connectTimeoutMS=3000,
-            tz_aware=True,
-            **_direct_connection(settings.mongo_url),
-        )
-        return cls(client, settings.mongo_db, settings.s3_bucket, MediaLinks.from_settings(settings),
+        return cls(connect(settings), settings.mongo_db, settings.s3_bucket, MediaLinks.from_settings(settings),
                    EventPublisher.from_settings(settings))
 
     def close(self) -> None:
@@ -246,7 +125,7 @@ class ImageRepository:
                 self.prepare()
                 self._prepared = True
 
-    @_unavailable
+    @unavailable
     def prepare(self) -> int:
         """Migrate older records, then make the indexes and the id counter. Returns the records migrated.
         Safe to run from several processes at once (each rewrite is conditional on the old schema)."""
@@ -267,7 +146,7 @@ class ImageRepository:
             pass  # another process created it at the same moment
         return migrated
 
-    @_unavailable
+    @unavailable
     def migrate(self) -> int:
         """Rewrite every record of an older schema in the current one; returns how many were rewritten."""
         count = 0
@@ -283,7 +162,7 @@ class ImageRepository:
             log.info("migrated %d image records to schema %d", count, SCHEMA_VERSION)
         return count
 
-    @_unavailable
+    @unavailable
     def ping(self) -> None:
         self._client.admin.command("ping")
 
@@ -305,7 +184,7 @@ class ImageRepository:
         """Record `image` for processing; (record, created). `created` means the caller must queue it."""
         return self.submit_many([image], callback_url)[0]
 
-    @_unavailable
+    @unavailable
     def submit_many(self, images: Sequence[NewImage], callback_url: str | None = None) -> list[tuple[Record, bool]]:
         """`submit` for each distinct identity, in the order given, in a few round trips whatever their number.
 
@@ -335,7 +214,7 @@ class ImageRepository:
                         {"_id": doc["_id"], "status": Status.FAILED.value},
                         {"$set": {"status": Status.PENDING.value, "error": None, "attempts": 0,
                                   "key": wanted[identity].key, **_output_fields(wanted[identity].output),
-                                  "updatedAt": _now()},
+                                  "updatedAt": timestamp()},
                          "$addToSet": {"callbacks": {"$each": list(callbacks)}}},
                         return_document=ReturnDocument.AFTER,
                     )
@@ -344,7 +223,7 @@ class ImageRepository:
                     else:
                         again.append(identity)  # another submitter re-queued it first: read it again
             if new:
-                now = _now()
+                now = timestamp()
                 records = [Record.new(image_id, image.identity, image.source, now, url=image.url, key=image.key,
                                       name=image.name, callbacks=callbacks).replace(output=image.output)
                            for image_id, image in zip(self._reserve_ids(len(new)), new, strict=True)]
@@ -379,7 +258,7 @@ class ImageRepository:
             if record.status is Status.PROCESSED:
                 self.webhooks.enqueue(record, [callback_url])
 
-    @_unavailable
+    @unavailable
     def get(self, image_id: int) -> Record | None:
         doc = self._images.find_one({"_id": image_id})
         return Record.from_doc(doc) if doc else None
@@ -391,19 +270,19 @@ class ImageRepository:
             raise ImageNotFound(f"no image with id {image_id}")
         return record
 
-    @_unavailable
+    @unavailable
     def find_by_identity(self, identity: str) -> Record | None:
         doc = self._images.find_one({"identity": identity})
         return Record.from_doc(doc) if doc else None
 
-    @_unavailable
+    @unavailable
     def get_many(self, image_ids: Iterable[int]) -> list[Record]:
         """The records that exist among `image_ids`, in the order asked."""
         ids = list(dict.fromkeys(image_ids))
         found = {doc["_id"]: Record.from_doc(doc) for doc in self._images.find({"_id": {"$in": ids}})}
         return [found[i] for i in ids if i in found]
 
-    @_unavailable
+    @unavailable
     def page(self, limit: int, cursor: int | None = None, status: Status | None = None,
              text: str | None = None) -> Page:
         """Up to `limit` records, newest first, with ids below `cursor`, of one status, whose name or URL contains
@@ -434,11 +313,11 @@ class ImageRepository:
         counter = self._counters.find_one({"_id": "images"})
         return int(counter["seq"]) if counter else 0
 
-    @_unavailable
+    @unavailable
     def count(self, query: Mapping[str, Any] | None = None) -> int:
         return self._images.count_documents(dict(query or {}))
 
-    @_unavailable
+    @unavailable
     def count_by_status(self, text: str | None = None) -> dict[Status, int]:
         """How many records have each status (among those whose name or URL contains `text`)."""
         return {status: self._images.count_documents(self._catalogue_query(status, text)) for status in Status}
@@ -454,7 +333,7 @@ class ImageRepository:
             query["search"] = {"$regex": re.escape(text.lower())}
         return query
 
-    @_unavailable
+    @unavailable
     def mark_processed(self, image_id: int, shots: Sequence[Shot], skipped: Sequence[Skipped], people: int | None,
                        ambiguous: bool = False) -> Record | None:
         """Overwrites the outcome: running a job twice leaves one correct record."""
@@ -462,18 +341,18 @@ class ImageRepository:
             {"_id": image_id},
             {"$set": {"status": Status.PROCESSED.value, "shots": [s.to_doc() for s in shots],
                       "skipped": [s.to_doc() for s in skipped], "people": people, "ambiguous": ambiguous,
-                      "error": None, "updatedAt": _now()}},
+                      "error": None, "updatedAt": timestamp()}},
             return_document=ReturnDocument.AFTER,
         )
         return self._ended(doc)
 
-    @_unavailable
+    @unavailable
     def with_shots_under(self, prefix: Callable[[int], str]) -> list[Record]:
         """The processed records with a shot whose key starts with `prefix(id)`."""
         records = (Record.from_doc(doc) for doc in self._images.find({"status": Status.PROCESSED.value}))
         return [record for record in records if any(shot.key.startswith(prefix(record.id)) for shot in record.shots)]
 
-    @_unavailable
+    @unavailable
     def replace_shots(self, record: Record, shots: Sequence[Shot]) -> bool:
         """The shots' keys moved: the record's shots replaced unless it changed since it was read (a job wrote
         new ones). True when replaced."""
@@ -481,12 +360,12 @@ class ImageRepository:
                                          {"$set": {"shots": [shot.to_doc() for shot in shots]}})
         return result.modified_count == 1
 
-    @_unavailable
+    @unavailable
     def mark_failed(self, image_id: int, reason: str) -> Record | None:
         doc = self._images.find_one_and_update(
             {"_id": image_id},
             {"$set": {"status": Status.FAILED.value, "shots": [], "skipped": [], "ambiguous": False, "error": reason,
-                      "updatedAt": _now()}},
+                      "updatedAt": timestamp()}},
             return_document=ReturnDocument.AFTER,
         )
         return self._ended(doc)
@@ -505,7 +384,7 @@ class ImageRepository:
         self._announce([record.id])
         return record
 
-    @_unavailable
+    @unavailable
     def requeue(self, image_id: int, output: OutputOptions | None = None) -> Record | None:
         """A processed or failed record made pending again (its views and reason cleared, its tries counted from
         0), for the worker to do again, with other output options if given; None when there is no such record or
@@ -514,7 +393,7 @@ class ImageRepository:
         doc = self._images.find_one_and_update(
             {"_id": image_id, "status": {"$ne": Status.PENDING.value}},
             {"$set": {"status": Status.PENDING.value, "shots": [], "skipped": [], "people": None,
-                      "ambiguous": False, "error": None, "attempts": 0, "updatedAt": _now(), **options},
+                      "ambiguous": False, "error": None, "attempts": 0, "updatedAt": timestamp(), **options},
              "$inc": {"run": 1}},
             return_document=ReturnDocument.AFTER,
         )
@@ -523,28 +402,28 @@ class ImageRepository:
         self._announce([image_id])
         return Record.from_doc(doc)
 
-    @_unavailable
+    @unavailable
     def delete(self, image_id: int) -> Record | None:
         """Remove the record (None if there is none) and leave a tombstone: a job still queued for it is then
         dropped, not dead-lettered (`was_deleted`). The same file or URL submitted again is a new record."""
         doc = self._images.find_one_and_delete({"_id": image_id})
         if doc is None:
             return None
-        self._deleted.update_one({"_id": image_id}, {"$set": {"deletedAt": _now()}}, upsert=True)
+        self._deleted.update_one({"_id": image_id}, {"$set": {"deletedAt": timestamp()}}, upsert=True)
         if self._events is not None:
             self._events.deleted(image_id)
         return Record.from_doc(doc)
 
-    @_unavailable
+    @unavailable
     def was_deleted(self, image_id: int) -> bool:
         return self._deleted.find_one({"_id": image_id}) is not None
 
-    @_unavailable
+    @unavailable
     def record_attempt(self, image_id: int) -> int:
         """Counts one more try at the job; returns the new count (the worker bounds its retries with it)."""
         doc = self._images.find_one_and_update(
             {"_id": image_id},
-            {"$inc": {"attempts": 1}, "$set": {"updatedAt": _now()}},
+            {"$inc": {"attempts": 1}, "$set": {"updatedAt": timestamp()}},
             return_document=ReturnDocument.AFTER,
         )
         return int(doc["attempts"]) if doc else 0
@@ -552,74 +431,3 @@ class ImageRepository:
     def _announce(self, image_ids: list[int]) -> None:
         if self._events is not None and image_ids:
             self._events.changed(image_ids)
-
-@dataclass(frozen=True)
-class StoredKey:
-    """An API key as `posecraft keys list` shows it: never the key itself."""
-
-    name: str
-    created_at: datetime
-    last_used_at: datetime | None
-
-
-class KeyExists(Exception):
-    """`keys create` with a name already taken."""
-
-
-class ApiKeyRepository:
-    """API keys (collection `api_keys`: {_id: name, hash, createdAt, lastUsedAt}) and the session-signing secret
-    (collection `secrets`), beside the image records in the same database."""
-
-    # A key's last use is written at most this often: a busy client must not turn every request into a write.
-    LAST_USE_EVERY = 60.0
-
-    def __init__(self, client: MongoClient, db_name: str):
-        db = client.get_database(db_name, write_concern=WriteConcern(w=1, j=True))
-        self._keys = db["api_keys"]
-        self._secrets = db["secrets"]
-        self._last_use_written: dict[str, float] = {}
-
-    @_unavailable
-    def create(self, name: str) -> str:
-        """A new key for `name`, returned once: only its hash is stored."""
-        key = new_key()
-        try:
-            self._keys.insert_one({"_id": name, "hash": key_hash(key), "createdAt": _now(), "lastUsedAt": None})
-        except DuplicateKeyError:
-            raise KeyExists(f"a key named {name!r} exists: revoke it first, or choose another name") from None
-        return key
-
-    @_unavailable
-    def list(self) -> list[StoredKey]:
-        return [StoredKey(doc["_id"], doc["createdAt"], doc.get("lastUsedAt"))
-                for doc in self._keys.find().sort("createdAt", ASCENDING)]
-
-    @_unavailable
-    def revoke(self, name: str) -> bool:
-        return self._keys.delete_one({"_id": name}).deleted_count == 1
-
-    @_unavailable
-    def find(self, hash: str) -> ApiKey | None:
-        doc = self._keys.find_one({"hash": hash})
-        if doc is None:
-            return None
-        now = time.monotonic()
-        if now - self._last_use_written.get(doc["_id"], -self.LAST_USE_EVERY) >= self.LAST_USE_EVERY:
-            self._last_use_written[doc["_id"]] = now
-            self._keys.update_one({"_id": doc["_id"]}, {"$set": {"lastUsedAt": _now()}})
-        return ApiKey(doc["_id"], doc["hash"])
-
-    @_unavailable
-    def session_secret(self) -> bytes:
-        """The secret sessions are signed with: made by the first process that asks, then shared by all."""
-        made = base64.b64encode(secrets.token_bytes(32)).decode()
-        for _ in range(3):
-            try:
-                doc = self._secrets.find_one_and_update(
-                    {"_id": "session"}, {"$setOnInsert": {"value": made}}, upsert=True,
-                    return_document=ReturnDocument.AFTER)
-            except DuplicateKeyError:
-                continue  # two first-ever upserts raced: read the winner's
-            if doc is not None:
-                return base64.b64decode(doc["value"])
-        raise ServiceUnavailable("MongoDB did not hand out the session secret; try again")
